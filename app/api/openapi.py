@@ -1,0 +1,102 @@
+"""The OpenAPI 3.1 document for /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _op(summary: str, *, body: str | None = None, auth: bool = True, params: list[str] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {"200": {"description": "OK"}, "400": {"$ref": "#/components/responses/Error"}},
+    }
+    if auth:
+        op["security"] = [{"bearer": []}]
+        op["responses"]["401"] = {"$ref": "#/components/responses/Error"}
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
+    if params:
+        op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
+    return op
+
+
+def openapi_document() -> dict[str, Any]:
+    obj = {"type": "object"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Shouhou API", "version": "1.0.0", "description": "After-sales service BPM (售后服务管理)"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/auth/token": {
+                "post": _op("Exchange user name and password for a bearer token", body="TokenRequest", auth=False)
+            },
+            "/process-definitions": {
+                "get": _op("Deployed processes and versions"),
+                "post": {
+                    **_op("Deploy a BPMN file (multipart `file`, optional form files)"),
+                    "requestBody": {
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"file": {"type": "string", "format": "binary"}},
+                                }
+                            }
+                        }
+                    },
+                },
+            },
+            "/process-instances": {"post": _op("Start a process instance", body="StartRequest")},
+            "/process-instances/{id}": {"get": _op("An instance with its open tasks", params=["id"])},
+            "/process-instances/{id}/history": {"get": _op("The instance's audit events, oldest first", params=["id"])},
+            "/tasks": {"get": _op("The caller's worklist")},
+            "/tasks/{id}": {"get": _op("One task with its form and data", params=["id"])},
+            "/tasks/{id}/claim": {"post": _op("Claim a group task", params=["id"])},
+            "/tasks/{id}/unclaim": {"post": _op("Release a claimed task", params=["id"])},
+            "/tasks/{id}/draft": {"post": _op("Save form input without completing", body="DataRequest", params=["id"])},
+            "/tasks/{id}/complete": {"post": _op("Complete a task with form data", body="DataRequest", params=["id"])},
+            "/messages/{name}": {
+                "post": _op("Deliver a message to waiting instances", body="MessageRequest", params=["name"])
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "TokenRequest": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                },
+                "StartRequest": {
+                    "type": "object",
+                    "required": ["process_id"],
+                    "properties": {
+                        "process_id": {"type": "string"},
+                        "data": obj,
+                        "business_key": {"type": ["string", "null"]},
+                    },
+                },
+                "DataRequest": {"type": "object", "required": ["data"], "properties": {"data": obj}},
+                "MessageRequest": {"type": "object", "properties": {"correlation": obj, "payload": obj}},
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                        },
+                        "errors": obj,
+                    },
+                },
+            },
+            "responses": {
+                "Error": {
+                    "description": "Error",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+        },
+    }

@@ -1,0 +1,47 @@
+"""Configuration from the environment; tests pass their own values to create_app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Config:
+    database_url: str = ""
+    secret_key: str = ""
+    bpmn_dir: Path = PROJECT_ROOT / "bpmn"
+    forms_dir: Path = PROJECT_ROOT / "forms"
+    timezone: str = "Asia/Shanghai"
+    token_lifetime_hours: int = 12
+    worker_interval_seconds: float = 5.0
+    max_request_bytes: int = 4 * 1024 * 1024
+    testing: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, instance_path: Path) -> Config:
+        default_db = f"sqlite:///{instance_path / 'shouhou.sqlite3'}"
+        secret = os.environ.get("SHOUHOU_SECRET_KEY") or _instance_secret(instance_path)
+        return cls(
+            database_url=os.environ.get("SHOUHOU_DATABASE_URL", default_db),
+            secret_key=secret,
+            timezone=os.environ.get("SHOUHOU_TIMEZONE", "Asia/Shanghai"),
+            worker_interval_seconds=float(os.environ.get("SHOUHOU_WORKER_INTERVAL", "5")),
+        )
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A random secret kept in the instance folder, so zero-setup installs are not insecure."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,35 @@
+"""The only package that imports SpiffWorkflow. It returns plain dataclasses."""
+
+from .clock import engine_time, utcnow
+from .diagrams import DiagramInvalid, DiagramProblem, ProcessModel, UserTaskInfo, parse_diagram
+from .runtime import (
+    EngineError,
+    NoMatchingEvent,
+    PendingTimer,
+    ProcessRun,
+    ReadyTask,
+    Snapshot,
+    TaskNotReady,
+)
+from .scripting import RESERVED_NAMES, ScriptRefused
+from .xml_safety import XmlProblem
+
+__all__ = [
+    "RESERVED_NAMES",
+    "DiagramInvalid",
+    "DiagramProblem",
+    "EngineError",
+    "NoMatchingEvent",
+    "PendingTimer",
+    "ProcessModel",
+    "ProcessRun",
+    "ReadyTask",
+    "ScriptRefused",
+    "Snapshot",
+    "TaskNotReady",
+    "UserTaskInfo",
+    "XmlProblem",
+    "engine_time",
+    "parse_diagram",
+    "utcnow",
+]

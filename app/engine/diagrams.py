@@ -1,0 +1,195 @@
+"""Parse a BPMN diagram into an executable process model, with a report of what is wrong.
+
+Everything a caller needs to know about a diagram without SpiffWorkflow objects comes back as
+plain dataclasses: the process id and name, each user task's lane, form and due interval.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
+
+from .scripting import check_expression, check_script
+from .xml_safety import XmlProblem, parse_diagram_xml
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+FORM_SUFFIX = ".schema.json"
+_UNQUOTED_ISO = re.compile(r"^(R\d*/)?P[0-9TYMWDHS.]+$|^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    element_id: str
+    title: str
+    lane: str | None
+    form: str | None
+    due_in: str | None
+    result_key: str | None
+
+
+@dataclass(frozen=True)
+class DiagramProblem:
+    """One thing wrong with a diagram: where (element id, line) and what."""
+
+    code: str
+    message: str
+    element_id: str | None = None
+    line: int | None = None
+
+
+class DiagramInvalid(Exception):
+    def __init__(self, problems: list[DiagramProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class ProcessModel:
+    """A parsed, executable diagram. `spec` and `subprocess_specs` are engine objects that only
+    `app.engine` touches."""
+
+    process_id: str
+    name: str
+    user_tasks: dict[str, UserTaskInfo]
+    element_names: dict[str, str]
+    spec: Any = field(repr=False)
+    subprocess_specs: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def forms(self) -> set[str]:
+        return {t.form for t in self.user_tasks.values() if t.form}
+
+
+def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessModel:
+    """Parse and check a diagram; raise DiagramInvalid listing every problem found."""
+    try:
+        root = parse_diagram_xml(content)
+    except XmlProblem as err:
+        raise DiagramInvalid([DiagramProblem(f"xml_{err.code}", str(err), line=err.line)]) from None
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+        process_ids = parser.get_process_ids()
+        if len(process_ids) != 1:
+            found = ", ".join(process_ids) or "none"
+            raise DiagramInvalid(
+                [
+                    DiagramProblem(
+                        "executable_process_count",
+                        f"a diagram must hold exactly one executable process (found: {found}); "
+                        'mark the one to run with isExecutable="true"',
+                    )
+                ]
+            )
+        process_id = process_ids[0]
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as err:
+        problem = DiagramProblem(
+            "bpmn_invalid",
+            str(err).split("\n")[0],
+            element_id=getattr(err, "id", None) or None,
+            line=getattr(err, "line_number", None) or None,
+        )
+        raise DiagramInvalid([problem]) from None
+    except SpiffWorkflowException as err:
+        raise DiagramInvalid([DiagramProblem("bpmn_invalid", str(err).split("\n")[0])]) from None
+    except (TypeError, KeyError, AttributeError, ValueError) as err:
+        # SpiffWorkflow raises these on some malformed diagrams (e.g. a dangling messageRef).
+        message = f"the diagram could not be read ({type(err).__name__}: {err})"
+        raise DiagramInvalid([DiagramProblem("bpmn_unreadable", message)]) from None
+    all_specs = [spec, *[s for s in subprocess_specs.values() if s is not None]]
+    problems = [p for s in all_specs for p in _check_expressions(s)]
+    user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s)}
+    if problems:
+        raise DiagramInvalid(problems)
+    names = {
+        ts.bpmn_id: ts.bpmn_name or ts.bpmn_id
+        for s in all_specs
+        for ts in s.task_specs.values()
+        if getattr(ts, "bpmn_id", None)
+    }
+    return ProcessModel(
+        process_id=process_id,
+        name=spec.description or process_id,
+        user_tasks=user_tasks,
+        element_names=names,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+    )
+
+
+def _user_tasks(spec: Any) -> list[UserTaskInfo]:
+    found = []
+    for task_spec in spec.task_specs.values():
+        if not isinstance(task_spec, UserTask):
+            continue
+        props: dict[str, str] = task_spec.extensions.get("properties", {})
+        form_file = props.get(FORM_PROPERTY)
+        form = form_file[: -len(FORM_SUFFIX)] if form_file and form_file.endswith(FORM_SUFFIX) else form_file
+        found.append(
+            UserTaskInfo(
+                element_id=task_spec.bpmn_id,
+                title=task_spec.bpmn_name or task_spec.bpmn_id,
+                lane=task_spec.lane,
+                form=form or None,
+                due_in=props.get("dueIn"),
+                result_key=props.get("resultKey"),
+            )
+        )
+    return found
+
+
+def _check_expressions(spec: Any) -> list[DiagramProblem]:
+    problems: list[DiagramProblem] = []
+    for task_spec in spec.task_specs.values():
+        element_id = getattr(task_spec, "bpmn_id", None)
+        problems.extend(_check_gateway(task_spec, element_id))
+        problems.extend(_check_scripts(task_spec, element_id))
+        problems.extend(_check_timer(task_spec, element_id))
+    return problems
+
+
+def _check_gateway(task_spec: Any, element_id: str | None) -> list[DiagramProblem]:
+    if not isinstance(task_spec, ExclusiveGateway | InclusiveGateway):
+        return []
+    problems = []
+    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+        source = getattr(condition, "args", [condition])[0] if condition is not None else None
+        if isinstance(source, str) and (reason := check_expression(source)):
+            problems.append(DiagramProblem("condition", f"condition {source!r}: {reason}", element_id))
+    return problems
+
+
+def _check_scripts(task_spec: Any, element_id: str | None) -> list[DiagramProblem]:
+    scripts = [getattr(task_spec, "prescript", None), getattr(task_spec, "postscript", None)]
+    if isinstance(task_spec, ScriptTask):
+        scripts.append(task_spec.script)
+    return [
+        DiagramProblem("script", f"script: {reason}", element_id)
+        for script in scripts
+        if script and (reason := check_script(script))
+    ]
+
+
+def _check_timer(task_spec: Any, element_id: str | None) -> list[DiagramProblem]:
+    definition = getattr(task_spec, "event_definition", None) if isinstance(task_spec, CatchingEvent) else None
+    if not isinstance(definition, TimerEventDefinition):
+        return []
+    reason = check_expression(definition.expression)
+    if reason is None and _UNQUOTED_ISO.match(definition.expression.strip()):
+        reason = "an ISO 8601 value must be a quoted string"
+    if reason is None:
+        return []
+    message = f'timer {definition.expression!r}: {reason} (write ISO 8601 values in quotes, e.g. "PT1H")'
+    return [DiagramProblem("timer", message, element_id)]

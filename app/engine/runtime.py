@@ -1,0 +1,243 @@
+"""Running process instances: start, load, complete user tasks, fire timers, take messages.
+
+`ProcessRun` wraps one SpiffWorkflow workflow; callers see only the dataclasses below.
+Every operation that comes from outside (a task id from a request, a message) is checked here
+before SpiffWorkflow sees it, since `Task.run()` itself checks nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .diagrams import ProcessModel
+from .scripting import ScriptRefused, make_script_engine
+from .serialization import dump_workflow, load_workflow
+
+
+class EngineError(Exception):
+    """The process could not go on: a script failed, a condition matched no flow, ..."""
+
+    def __init__(self, message: str, element_id: str | None = None) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+
+
+class TaskNotReady(Exception):
+    """The task id is unknown in this instance, not a user task, or not ready."""
+
+
+class NoMatchingEvent(Exception):
+    """The instance is not waiting for that message."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    element_id: str
+    lane: str | None
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    task_id: str
+    element_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    status: str  # running | completed
+    data: dict[str, Any]
+    ready_tasks: list[ReadyTask]
+    timers: list[PendingTimer]
+    waiting_messages: list[str]
+    engine_steps: list[str] = field(default_factory=list)
+
+
+def _engine_errors(fn: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ScriptRefused as err:
+            raise EngineError(f"script refused: {err}") from None
+        except WorkflowException as err:
+            spec = getattr(err, "task_spec", None) or getattr(getattr(err, "task", None), "task_spec", None)
+            element_id = getattr(spec, "bpmn_id", None)
+            raise EngineError(_first_line(err), element_id) from None
+        except SpiffWorkflowException as err:
+            raise EngineError(_first_line(err)) from None
+
+    return wrapper
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().split("\n")[0]
+    notes = getattr(err, "__notes__", None)
+    cause = getattr(err, "exception", None)
+    if isinstance(cause, ScriptRefused):
+        text = f"{text}: script refused: {cause}"
+    elif cause is not None and str(cause) not in text:
+        text = f"{text}: {type(cause).__name__}: {cause}"
+    return text if not notes else f"{text} ({notes[0]})"
+
+
+class ProcessRun:
+    """One process instance in memory, between load and dump."""
+
+    def __init__(self, model: ProcessModel, workflow: BpmnWorkflow) -> None:
+        self.model = model
+        self.workflow = workflow
+        self.workflow.script_engine = make_script_engine()
+        self._steps: list[str] = []
+
+    # construction -------------------------------------------------------------------------
+    @classmethod
+    @_engine_errors
+    def start(cls, model: ProcessModel, data: dict[str, Any], now: datetime | None = None) -> ProcessRun:
+        clock.install()
+        workflow = BpmnWorkflow(model.spec, model.subprocess_specs)
+        run = cls(model, workflow)
+        with clock.engine_time(now):
+            start_task = workflow.task_tree
+            start_task.data.update(data)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+            run._advance()
+        return run
+
+    @classmethod
+    def load(cls, model: ProcessModel, state: dict[str, Any]) -> ProcessRun:
+        clock.install()
+        # The script engine is not serialized: ProcessRun.__init__ attaches ours every time.
+        return cls(model, load_workflow(state, model.spec, model.subprocess_specs))
+
+    def dump(self) -> dict[str, Any]:
+        return dump_workflow(self.workflow)
+
+    # operations ---------------------------------------------------------------------------
+    def _advance(self) -> None:
+        self.workflow.do_engine_steps(did_complete_task=self._record_step)
+        self.workflow.refresh_timers()
+        self.workflow.do_engine_steps(did_complete_task=self._record_step)
+
+    def _record_step(self, task: Any) -> None:
+        element_id = getattr(task.task_spec, "bpmn_id", None)
+        if element_id:
+            self._steps.append(element_id)
+
+    def _ready_user_task(self, task_id: str) -> Any:
+        try:
+            uuid = UUID(task_id)
+        except ValueError:
+            raise TaskNotReady(f"malformed task id {task_id!r}") from None
+        task = self.workflow.get_task_from_id(uuid)
+        if task is None:
+            raise TaskNotReady(f"task {task_id} is not part of this instance")
+        if not task.task_spec.manual or getattr(task.task_spec, "bpmn_id", None) not in self.model.user_tasks:
+            raise TaskNotReady(f"task {task_id} is not a user task")
+        if task.state != TaskState.READY:
+            raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
+        return task
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self._ready_user_task(task_id).data)
+        return data
+
+    @_engine_errors
+    def complete_user_task(self, task_id: str, data: dict[str, Any], now: datetime | None = None) -> None:
+        task = self._ready_user_task(task_id)
+        info = self.model.user_tasks[task.task_spec.bpmn_id]
+        with clock.engine_time(now):
+            if info.result_key:
+                task.data[info.result_key] = data
+            else:
+                task.data.update(data)
+            task.run()
+            self._record_step(task)
+            self._advance()
+
+    @_engine_errors
+    def fire_due_timers(self, now: datetime) -> list[str]:
+        """Fire every timer due at or before `now`; returns the element ids that fired."""
+        due = [t for t in self.pending_timers() if t.due_at <= now]
+        if not due:
+            return []
+        with clock.engine_time(now):
+            self.workflow.refresh_timers()
+            self._advance()
+        still = {t.task_id for t in self.pending_timers()}
+        return [t.element_id for t in due if t.task_id not in still or self._is_cycle(t.task_id)]
+
+    def _is_cycle(self, task_id: str) -> bool:
+        task = self.workflow.get_task_from_id(UUID(task_id))
+        return task is not None and isinstance(task.task_spec.event_definition, CycleTimerEventDefinition)
+
+    @_engine_errors
+    def deliver_message(
+        self, name: str, payload: dict[str, Any], correlations: dict[str, Any], now: datetime | None = None
+    ) -> None:
+        if name not in self.waiting_messages():
+            raise NoMatchingEvent(f"this instance is not waiting for message {name!r}")
+        with clock.engine_time(now):
+            event = BpmnEvent(MessageEventDefinition(name), payload=payload, correlations=correlations)
+            self.workflow.send_event(event)
+            self._advance()
+
+    # inspection ---------------------------------------------------------------------------
+    def ready_tasks(self) -> list[ReadyTask]:
+        return [
+            ReadyTask(str(t.id), t.task_spec.bpmn_id, t.task_spec.lane)
+            for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            if getattr(t.task_spec, "bpmn_id", None) in self.model.user_tasks
+        ]
+
+    def pending_timers(self) -> list[PendingTimer]:
+        timers = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = definition.details(task).value
+            if value is None:
+                continue
+            due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+            timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id, due.astimezone(UTC)))
+        return timers
+
+    def waiting_messages(self) -> list[str]:
+        names = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition):
+                names.append(definition.name)
+        return names
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            status="completed" if self.workflow.completed else "running",
+            data=dict(self.workflow.data if self.workflow.completed else self._current_data()),
+            ready_tasks=self.ready_tasks(),
+            timers=self.pending_timers(),
+            waiting_messages=self.waiting_messages(),
+            engine_steps=list(self._steps),
+        )
+
+    def _current_data(self) -> dict[str, Any]:
+        """The business data as the latest finished task left it."""
+        last = self.workflow.last_task
+        if last is not None:
+            return dict(last.data)
+        return dict(self.workflow.task_tree.data)

@@ -1,0 +1,71 @@
+"""The database handle: `db` is created unbound; `init_app` gives each app its own engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class BoundDatabase:
+    """One app's engine and session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+
+class Database:
+    def init_app(self, app: Flask, url: str) -> None:
+        app.extensions["shouhou_db"] = BoundDatabase(url)
+        app.teardown_appcontext(self._close)
+
+    @staticmethod
+    def bound() -> BoundDatabase:
+        bound: BoundDatabase = current_app.extensions["shouhou_db"]
+        return bound
+
+    def session(self) -> Session:
+        """The request's (or CLI command's) session, created on first use."""
+        if "db_session" not in g:
+            g.db_session = self.bound().session_factory()
+        session: Session = g.db_session
+        return session
+
+    def _close(self, exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def make_engine(url: str) -> Engine:
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    else:
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue instead of
+    # failing with "database is locked" half-way through a transaction.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+db = Database()

@@ -1,0 +1,18 @@
+from .audit import AuditEvent
+from .base import Base, utcnow
+from .processes import HumanTask, ProcessDefinition, ProcessInstance, ProcessTimer
+from .users import ApiToken, Group, User, user_groups
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Group",
+    "HumanTask",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "ProcessTimer",
+    "User",
+    "user_groups",
+    "utcnow",
+]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JsonDocument, utcnow
+
+
+class AuditEvent(Base):
+    """An append-only record of one state change, written in the same transaction (P4)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="RESTRICT"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(100))
+    data_before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    data_after: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+    __table_args__ = (Index("ix_audit_events_instance", "instance_id", "id"),)
+
+    def changes(self) -> list[tuple[str, Any, Any, bool]]:
+        """(field, old value, new value, whether it had an old value), by field name."""
+        before = self.data_before or {}
+        after = self.data_after or {}
+        return [(k, before.get(k), after.get(k), k in before) for k in sorted(before.keys() | after.keys())]

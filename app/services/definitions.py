@@ -1,0 +1,218 @@
+"""Deployed process definitions: deploying new versions and the per-version parse cache (P1)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.engine import DiagramInvalid, ProcessModel, parse_diagram
+from app.forms_runtime import FormDefinition, FormInvalid, load_form
+from app.models import Group, ProcessDefinition, User, utcnow
+
+from . import audit
+from .errors import DeploymentRejected, Forbidden, NotFound
+from .permissions import can_deploy
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedDefinition:
+    """A deployed version, parsed: the engine model and its forms, ready to run."""
+
+    id: int
+    process_id: str
+    version: int
+    model: ProcessModel
+    forms: dict[str, FormDefinition]
+
+    @property
+    def lanes(self) -> set[str]:
+        return {t.lane for t in self.model.user_tasks.values() if t.lane}
+
+
+class _DefinitionCache:
+    def __init__(self, size: int = 128) -> None:
+        self._items: OrderedDict[int, LoadedDefinition] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, definition: ProcessDefinition) -> LoadedDefinition:
+        with self._lock:
+            found = self._items.get(definition.id)
+            if found is not None:
+                self._items.move_to_end(definition.id)
+                return found
+        loaded = _load(definition)
+        with self._lock:
+            self._items[definition.id] = loaded
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return loaded
+
+
+_cache = _DefinitionCache()
+
+
+def _load(definition: ProcessDefinition) -> LoadedDefinition:
+    model = parse_diagram(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn")
+    forms = {name: load_form(name, doc["schema"], doc.get("ui")) for name, doc in definition.forms.items()}
+    return LoadedDefinition(definition.id, definition.process_id, definition.version, model, forms)
+
+
+def loaded(definition: ProcessDefinition) -> LoadedDefinition:
+    return _cache.get(definition)
+
+
+def latest(session: Session, process_id: str) -> ProcessDefinition:
+    found = session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound("error.no_process", process_id=process_id)
+    return found
+
+
+def list_latest(session: Session) -> list[ProcessDefinition]:
+    newest = (
+        select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.process_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .join(
+                newest,
+                (ProcessDefinition.process_id == newest.c.process_id) & (ProcessDefinition.version == newest.c.version),
+            )
+            .order_by(ProcessDefinition.process_id)
+        )
+    )
+
+
+def list_all(session: Session) -> list[ProcessDefinition]:
+    return list(
+        session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.process_id, ProcessDefinition.version))
+    )
+
+
+def content_hash(bpmn: bytes, forms: dict[str, Any]) -> str:
+    digest = hashlib.sha256(bpmn)
+    digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    definition: ProcessDefinition
+    created: bool
+
+
+def check_diagram(
+    session: Session, bpmn: bytes, available_forms: dict[str, dict[str, Any]], filename: str
+) -> tuple[ProcessModel, dict[str, dict[str, Any]]]:
+    """Parse and check a diagram with the forms it names; raise DeploymentRejected listing
+    every problem by element."""
+    try:
+        model = parse_diagram(bpmn, filename)
+    except DiagramInvalid as err:
+        raise DeploymentRejected([_problem(p.code, p.message, p.element_id, p.line) for p in err.problems]) from None
+    groups = set(session.scalars(select(Group.id)))
+    problems: list[dict[str, Any]] = []
+    used: dict[str, dict[str, Any]] = {}
+    for task in model.user_tasks.values():
+        if task.lane is None:
+            problems.append(
+                _problem(
+                    "no_lane",
+                    f"user task {task.title!r} is not in a lane; put it in the lane of the group that does it",
+                    task.element_id,
+                )
+            )
+        elif task.lane not in groups:
+            problems.append(
+                _problem(
+                    "unknown_group",
+                    f"lane {task.lane!r} of user task {task.title!r} names no known group "
+                    f"(known: {', '.join(sorted(groups))})",
+                    task.element_id,
+                )
+            )
+        if task.form is None:
+            continue
+        doc = available_forms.get(task.form)
+        if doc is None:
+            problems.append(
+                _problem(
+                    "unknown_form",
+                    f"user task {task.title!r} names form {task.form!r}, which does not exist in forms/",
+                    task.element_id,
+                )
+            )
+            continue
+        try:
+            load_form(task.form, doc["schema"], doc.get("ui"))
+        except FormInvalid as err:
+            problems.extend(_problem("invalid_form", f"form {task.form}: {p}", task.element_id) for p in err.problems)
+            continue
+        used[task.form] = doc
+    if problems:
+        raise DeploymentRejected(problems)
+    return model, used
+
+
+def _problem(code: str, message: str, element_id: str | None = None, line: int | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "element_id": element_id, "line": line}
+
+
+def deploy(
+    session: Session,
+    bpmn: bytes,
+    available_forms: dict[str, dict[str, Any]],
+    actor: User | None,
+    filename: str = "diagram.bpmn",
+) -> DeployResult:
+    """Deploy a diagram as a new version unless the same content is already the latest."""
+    if not can_deploy(actor):
+        raise Forbidden("error.forbidden")
+    model, forms = check_diagram(session, bpmn, available_forms, filename)
+    digest = content_hash(bpmn, forms)
+    current = session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == model.process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    if current is not None and current.content_hash == digest:
+        return DeployResult(current, created=False)
+    now = utcnow()
+    definition = ProcessDefinition(
+        process_id=model.process_id,
+        version=(current.version + 1) if current else 1,
+        name=model.name,
+        content_hash=digest,
+        bpmn_xml=bpmn.decode("utf-8"),
+        forms=forms,
+        deployed_at=now,
+        deployed_by_id=actor.id if actor else None,
+    )
+    session.add(definition)
+    session.flush()
+    audit.record(
+        session,
+        "deployed",
+        actor,
+        now,
+        details={"process_id": definition.process_id, "version": definition.version, "hash": digest},
+    )
+    session.commit()
+    return DeployResult(definition, created=True)

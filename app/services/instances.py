@@ -1,0 +1,133 @@
+"""Starting process instances and reading them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine import RESERVED_NAMES, EngineError, ProcessRun
+from app.models import AuditEvent, HumanTask, ProcessInstance, User, utcnow
+
+from . import audit, definitions
+from .errors import Forbidden, NotFound, ProcessFailed, ServiceError
+from .permissions import can_start, can_view_instance
+from .runs import save_run
+
+
+def check_data_keys(data: dict[str, Any]) -> None:
+    """Task data becomes script globals: refuse keys that would shadow the script helpers."""
+    bad = sorted(k for k in data if not isinstance(k, str) or k.startswith("_") or k in RESERVED_NAMES)
+    if bad:
+        raise ServiceError("error.bad_request", fields=bad)
+
+
+def start_instance(
+    session: Session,
+    user: User,
+    process_id: str,
+    data: dict[str, Any] | None = None,
+    business_key: str | None = None,
+    now: datetime | None = None,
+) -> ProcessInstance:
+    definition_row = definitions.latest(session, process_id)
+    definition = definitions.loaded(definition_row)
+    if not can_start(user, definition.lanes):
+        raise Forbidden("error.forbidden")
+    data = dict(data or {})
+    check_data_keys(data)
+    now = now or utcnow()
+    try:
+        run = ProcessRun.start(definition.model, data, now=now)
+    except EngineError as err:
+        raise ProcessFailed("error.engine", detail=str(err)) from None
+    instance = ProcessInstance(
+        definition_id=definition_row.id,
+        process_id=definition_row.process_id,
+        business_key=business_key,
+        status="running",
+        state={},
+        data={},
+        started_by_id=user.id,
+        started_at=now,
+    )
+    session.add(instance)
+    session.flush()
+    audit.record(
+        session,
+        "instance_started",
+        user,
+        now,
+        instance_id=instance.id,
+        after=data or None,
+        details={"version": definition_row.version, "business_key": business_key},
+    )
+    save_run(session, instance, run, definition, now, user)
+    session.flush()
+    _assign_first_task_to_starter(session, instance, user)
+    session.commit()
+    return instance
+
+
+def _assign_first_task_to_starter(session: Session, instance: ProcessInstance, user: User) -> None:
+    """The person who starts a process usually does its first task (e.g. the register form)."""
+    first = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready")
+    ).all()
+    if len(first) == 1 and first[0].candidate_group in user.group_ids:
+        first[0].assignee = user
+
+
+def get_instance(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("error.not_found")
+    lanes = definitions.loaded(instance.definition).lanes
+    if not can_view_instance(user, lanes, instance.started_by_id):
+        # Someone else's instance looks the same as no instance: ids are not an oracle.
+        raise NotFound("error.not_found")
+    return instance
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    instance: ProcessInstance
+    open_tasks: list[HumanTask]
+    history: list[AuditEvent]
+
+
+def instance_view(session: Session, user: User, instance_id: int) -> InstanceView:
+    instance = get_instance(session, user, instance_id)
+    return InstanceView(instance, open_tasks(session, instance.id), history(session, instance.id))
+
+
+def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(
+        session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance_id, HumanTask.status == "ready")
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
+    )
+
+
+def history(session: Session, instance_id: int) -> list[AuditEvent]:
+    return list(
+        session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
+    )
+
+
+def list_instances(session: Session, user: User, limit: int = 100) -> list[ProcessInstance]:
+    """Instances the user started or works on (all for admins, auditors and owners)."""
+    query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
+    if not ({"admins", "auditors", "process_owners"} & user.group_ids):
+        mine = select(HumanTask.instance_id).where(
+            (HumanTask.assignee_id == user.id)
+            | (HumanTask.completed_by_id == user.id)
+            | HumanTask.candidate_group.in_(user.group_ids)
+        )
+        query = query.where((ProcessInstance.started_by_id == user.id) | ProcessInstance.id.in_(mine))
+    return list(session.scalars(query))

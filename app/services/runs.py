@@ -1,0 +1,107 @@
+"""Keeping the human-task and timer tables in step with the engine after every step."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.engine import ProcessRun
+from app.models import HumanTask, ProcessInstance, ProcessTimer, User
+
+from . import audit
+from .definitions import LoadedDefinition
+
+_DURATION = re.compile(r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$")
+
+
+def parse_due_in(value: str | None) -> timedelta | None:
+    """ISO 8601 durations of days, hours, minutes, seconds (`PT1H`, `P3D`, `P1DT12H`)."""
+    if not value:
+        return None
+    match = _DURATION.match(value.strip().strip('"'))
+    if not match or not any(match.groupdict().values()):
+        return None
+    parts = {k: int(v) for k, v in match.groupdict().items() if v}
+    return timedelta(**parts)
+
+
+def save_run(
+    session: Session,
+    instance: ProcessInstance,
+    run: ProcessRun,
+    definition: LoadedDefinition,
+    now: datetime,
+    actor: User | None,
+) -> None:
+    """Store the run's state on the instance and refresh its open tasks and timers."""
+    snapshot = run.snapshot()
+    instance.state = run.dump()
+    instance.data = snapshot.data
+    if snapshot.status == "completed" and instance.status != "completed":
+        instance.status = "completed"
+        instance.ended_at = now
+        audit.record(session, "instance_completed", actor, now, instance_id=instance.id)
+    _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
+    _sync_timers(session, instance, snapshot.timers)
+
+
+def _sync_tasks(
+    session: Session, instance: ProcessInstance, ready: list[Any], definition: LoadedDefinition, now: datetime
+) -> None:
+    open_rows = {
+        row.id: row
+        for row in session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready")
+        )
+    }
+    ready_ids = {t.task_id for t in ready}
+    for task_id, row in open_rows.items():
+        if task_id not in ready_ids:
+            row.status = "cancelled"
+            row.completed_at = now
+    for task in ready:
+        if task.task_id in open_rows:
+            continue
+        info = definition.model.user_tasks[task.element_id]
+        due_in = parse_due_in(info.due_in)
+        session.add(
+            HumanTask(
+                id=task.task_id,
+                instance_id=instance.id,
+                element_id=task.element_id,
+                title=info.title,
+                candidate_group=info.lane,
+                form=info.form,
+                status="ready",
+                created_at=now,
+                due_at=now + due_in if due_in else None,
+            )
+        )
+
+
+def _sync_timers(session: Session, instance: ProcessInstance, timers: list[Any]) -> None:
+    waiting = {
+        (row.task_id, row.due_at): row
+        for row in session.scalars(
+            select(ProcessTimer).where(ProcessTimer.instance_id == instance.id, ProcessTimer.status == "waiting")
+        )
+    }
+    current = {(t.task_id, t.due_at): t for t in timers}
+    for key, row in waiting.items():
+        if key not in current:
+            row.status = "cancelled"
+    for key, timer in current.items():
+        if key not in waiting:
+            session.add(
+                ProcessTimer(
+                    instance_id=instance.id,
+                    task_id=timer.task_id,
+                    element_id=timer.element_id,
+                    due_at=timer.due_at,
+                    status="waiting",
+                )
+            )

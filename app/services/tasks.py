@@ -1,0 +1,209 @@
+"""The worklist and the life of a human task: claim, release, save a draft, complete (P2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.engine import EngineError, ProcessRun, TaskNotReady
+from app.forms_runtime import FormDefinition, validate_form_data
+from app.models import HumanTask, ProcessInstance, User, utcnow
+
+from . import audit, definitions
+from .errors import Conflict, Forbidden, FormRejected, NotFound, ProcessFailed
+from .instances import check_data_keys
+from .permissions import can_claim, can_release, can_view_task, can_work_on
+from .runs import save_run
+
+WORKLIST_LIMIT = 200
+
+
+def worklist(
+    session: Session, user: User, instance_id: int | None = None, limit: int = WORKLIST_LIMIT
+) -> list[HumanTask]:
+    """Open tasks assigned to the user or unclaimed in one of their groups; overdue and
+    soonest-due first, tasks without a due date last."""
+    visible = or_(
+        HumanTask.assignee_id == user.id,
+        (HumanTask.assignee_id.is_(None)) & HumanTask.candidate_group.in_(user.group_ids),
+    )
+    query = (
+        select(HumanTask)
+        .where(HumanTask.status == "ready", visible)
+        .order_by(case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at)
+        .limit(limit)
+    )
+    if instance_id is not None:
+        query = query.where(HumanTask.instance_id == instance_id)
+    return list(session.scalars(query))
+
+
+def _task(session: Session, user: User, task_id: str, *, for_update: bool = False) -> HumanTask:
+    query = select(HumanTask).where(HumanTask.id == task_id)
+    if for_update:  # lock the task row only (its eager joins cannot be locked on PostgreSQL)
+        query = query.with_for_update(of=HumanTask)
+    task = session.scalars(query).first()
+    if task is None or not can_view_task(user, task):
+        raise NotFound("error.not_found")
+    return task
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: HumanTask
+    form: FormDefinition | None
+    data: dict[str, Any]  # the instance's data overlaid with the saved draft
+
+
+def task_view(session: Session, user: User, task_id: str) -> TaskView:
+    task = _task(session, user, task_id)
+    loaded = definitions.loaded(task.instance.definition)
+    form = loaded.forms.get(task.form) if task.form else None
+    data = dict(task.instance.data)
+    info = loaded.model.user_tasks.get(task.element_id)
+    if info and info.result_key and isinstance(data.get(info.result_key), dict):
+        data = dict(data[info.result_key])
+    if task.draft:
+        data.update(task.draft)
+    return TaskView(task, form, data)
+
+
+def claim(session: Session, user: User, task_id: str, now: datetime | None = None) -> HumanTask:
+    task = _task(session, user, task_id, for_update=True)
+    if task.status != "ready":
+        raise Conflict("error.conflict")
+    if task.assignee_id == user.id:
+        return task
+    if task.assignee_id is not None:
+        raise Conflict("error.task_taken", user=task.assignee.username if task.assignee else "?")
+    if not can_claim(user, task):
+        raise Forbidden("error.forbidden")
+    task.assignee = user
+    audit.record(
+        session,
+        "task_claimed",
+        user,
+        now or utcnow(),
+        instance_id=task.instance_id,
+        task_id=task.id,
+        element_id=task.element_id,
+    )
+    session.commit()
+    return task
+
+
+def release(session: Session, user: User, task_id: str, now: datetime | None = None) -> HumanTask:
+    task = _task(session, user, task_id, for_update=True)
+    if task.status != "ready":
+        raise Conflict("error.conflict")
+    if task.assignee_id is None:
+        return task
+    if not can_release(user, task):
+        raise Forbidden("error.forbidden")
+    task.assignee = None
+    audit.record(
+        session,
+        "task_released",
+        user,
+        now or utcnow(),
+        instance_id=task.instance_id,
+        task_id=task.id,
+        element_id=task.element_id,
+    )
+    session.commit()
+    return task
+
+
+def save_draft(
+    session: Session, user: User, task_id: str, data: dict[str, Any], now: datetime | None = None
+) -> HumanTask:
+    """Keep unfinished form input; only known fields are kept, nothing is validated."""
+    task = _task(session, user, task_id, for_update=True)
+    if task.status != "ready":
+        raise Conflict("error.conflict")
+    if not can_work_on(user, task):
+        raise Forbidden("error.forbidden")
+    form = definitions.loaded(task.instance.definition).forms.get(task.form) if task.form else None
+    allowed = form.field_names if form else set()
+    draft = {k: v for k, v in data.items() if k in allowed}
+    before = task.draft or {}
+    task.draft = draft
+    if task.assignee_id is None:
+        task.assignee = user
+    old, new = audit.data_diff(before, draft)
+    audit.record(
+        session,
+        "task_draft_saved",
+        user,
+        now or utcnow(),
+        instance_id=task.instance_id,
+        task_id=task.id,
+        element_id=task.element_id,
+        before=old,
+        after=new,
+    )
+    session.commit()
+    return task
+
+
+def complete(
+    session: Session, user: User, task_id: str, data: dict[str, Any], locale: str, now: datetime | None = None
+) -> ProcessInstance:
+    """Validate the form, run the engine, refresh tasks and timers, audit; all or nothing."""
+    now = now or utcnow()
+    task = _task(session, user, task_id, for_update=True)
+    if task.status != "ready":
+        raise Conflict("error.conflict")
+    if not can_work_on(user, task):
+        if task.assignee_id is not None and task.assignee_id != user.id:
+            raise Conflict("error.task_taken", user=task.assignee.username if task.assignee else "?")
+        raise Forbidden("error.forbidden")
+    instance = task.instance
+    loaded = definitions.loaded(instance.definition)
+    form = loaded.forms.get(task.form) if task.form else None
+    if form is not None:
+        clean, errors = validate_form_data(form, data, locale)
+        if errors:
+            raise FormRejected(errors)
+    else:
+        clean = {}
+    check_data_keys(clean)
+    before = dict(instance.data)
+    try:
+        run = ProcessRun.load(loaded.model, instance.state)
+        run.complete_user_task(task.id, clean, now=now)
+    except TaskNotReady:
+        raise Conflict("error.conflict") from None
+    except EngineError as err:
+        session.rollback()
+        raise ProcessFailed("error.engine", detail=str(err)) from None
+    task.status = "completed"
+    task.completed_at = now
+    task.completed_by_id = user.id
+    task.assignee = user
+    task.draft = None
+    save_run(session, instance, run, loaded, now, user)
+    old, new = audit.data_diff(before, instance.data)
+    audit.record(
+        session,
+        "task_completed",
+        user,
+        now,
+        instance_id=instance.id,
+        task_id=task.id,
+        element_id=task.element_id,
+        before=old,
+        after=new,
+        details={"form": clean},
+    )
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("error.conflict") from None
+    return instance

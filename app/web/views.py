@@ -1,0 +1,201 @@
+"""Thin page handlers: read the request, call one service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from app.config import Config
+from app.extensions import db
+from app.forms_runtime import coerce_html_form, field_views
+from app.i18n import translate
+from app.models import User
+from app.services import definitions, instances, tasks, users
+from app.services.errors import FormRejected, ServiceError
+
+from .locale import current_locale
+
+web_blueprint = Blueprint("web", __name__, template_folder="templates")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _t(key: str, **params: Any) -> str:
+    return translate(key, current_locale(), **params)
+
+
+def _tz() -> ZoneInfo:
+    config: Config = current_app.config["SHOUHOU"]
+    return ZoneInfo(config.timezone)
+
+
+@web_blueprint.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    tz = _tz()
+    locale = current_locale()
+
+    def local_time(value: Any) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    return {"_": _t, "locale": locale, "current_user": g.get("user"), "local_time": local_time}
+
+
+def login_required(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user_id = session.get("user_id")
+        user = users.get_user(db.session(), int(user_id)) if user_id is not None else None
+        if user is None:
+            return redirect(url_for("web.login", next=request.full_path))
+        g.user = user
+        return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _user() -> User:
+    user: User = g.user
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlparse(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.worklist")
+
+
+@web_blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        user = users.authenticate(db.session(), request.form.get("username", ""), request.form.get("password", ""))
+        if user is not None:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            session["user_id"] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+        error = _t("error.login")
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@web_blueprint.post("/logout")
+def logout() -> Response:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("web.login"))
+
+
+@web_blueprint.get("/")
+@login_required
+def worklist() -> str:
+    rows = tasks.worklist(db.session(), _user())
+    mine = [t for t in rows if t.assignee_id == _user().id]
+    group = [t for t in rows if t.assignee_id is None]
+    names = users.group_names(db.session(), current_locale())
+    return render_template("worklist.html", mine=mine, group=group, group_names=names, now=_now())
+
+
+def _now() -> Any:
+    from app.models import utcnow
+
+    return utcnow()
+
+
+@web_blueprint.get("/tasks/<task_id>")
+@login_required
+def task_page(task_id: str) -> Any:
+    return _render_task(task_id)
+
+
+def _render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None) -> Any:
+    view = tasks.task_view(db.session(), _user(), task_id)
+    form_fields = (
+        field_views(view.form, current_locale(), values if values is not None else view.data, errors or {}, _tz())
+        if view.form
+        else []
+    )
+    status = 400 if errors else 200
+    names = users.group_names(db.session(), current_locale())
+    return render_template(
+        "task.html", view=view, task=view.task, fields=form_fields, errors=errors or {}, group_names=names
+    ), status
+
+
+@web_blueprint.post("/tasks/<task_id>")
+@login_required
+def task_action(task_id: str) -> Any:
+    action = request.form.get("action", "complete")
+    session_ = db.session()
+    user = _user()
+    if action == "claim":
+        tasks.claim(session_, user, task_id)
+        flash(_t("task.claimed"), "success")
+        return redirect(url_for("web.task_page", task_id=task_id))
+    if action == "release":
+        tasks.release(session_, user, task_id)
+        flash(_t("task.released"), "success")
+        return redirect(url_for("web.worklist"))
+    view = tasks.task_view(session_, user, task_id)
+    raw = request.form.to_dict(flat=False)
+    data = coerce_html_form(view.form, raw, _tz()) if view.form else {}
+    if action == "draft":
+        tasks.save_draft(session_, user, task_id, data)
+        flash(_t("task.draft_saved"), "success")
+        return redirect(url_for("web.task_page", task_id=task_id))
+    try:
+        instance = tasks.complete(session_, user, task_id, data, current_locale())
+    except FormRejected as err:
+        flash(_t("form.has_errors"), "error")
+        return _render_task(task_id, values=data, errors=err.errors)
+    except ServiceError as err:
+        if err.status == 409:
+            flash(translate(err.message_key, current_locale(), **err.params), "error")
+            return redirect(url_for("web.worklist"))
+        raise
+    flash(_t("task.completed"), "success")
+    follow_up = tasks.worklist(session_, user, instance.id)
+    if follow_up and follow_up[0].assignee_id == user.id:
+        return redirect(url_for("web.task_page", task_id=follow_up[0].id))
+    return redirect(url_for("web.instance_page", instance_id=instance.id))
+
+
+@web_blueprint.get("/start")
+@login_required
+def start_page() -> str:
+    return render_template("start.html", definitions=definitions.list_latest(db.session()))
+
+
+@web_blueprint.post("/start")
+@login_required
+def start_process() -> Response:
+    process_id = request.form.get("process_id", "")
+    business_key = request.form.get("business_key", "").strip()[:100] or None
+    instance = instances.start_instance(db.session(), _user(), process_id, {}, business_key)
+    flash(_t("start.started"), "success")
+    first = tasks.worklist(db.session(), _user(), instance.id)
+    if first and first[0].assignee_id == _user().id:
+        return redirect(url_for("web.task_page", task_id=first[0].id))
+    return redirect(url_for("web.instance_page", instance_id=instance.id))
+
+
+@web_blueprint.get("/instances")
+@login_required
+def instances_page() -> str:
+    return render_template("instances.html", instances=instances.list_instances(db.session(), _user()))
+
+
+@web_blueprint.get("/instances/<int:instance_id>")
+@login_required
+def instance_page(instance_id: int) -> str:
+    view = instances.instance_view(db.session(), _user(), instance_id)
+    names = users.group_names(db.session(), current_locale())
+    return render_template("instance.html", view=view, instance=view.instance, group_names=names)

@@ -1,0 +1,168 @@
+"""The JSON API of API.md over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import LiveServer
+from .http_client import call, login
+from .test_services import REGISTER
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def base(live_server: LiveServer) -> str:
+    return live_server.url
+
+
+def _start(base: str, token: str) -> dict[str, Any]:
+    status, body = call(
+        base, "POST", f"{API}/process-instances", {"process_id": "complaint_handling", "data": {}}, token
+    )
+    assert status == 201, body
+    return body  # type: ignore[no-any-return]
+
+
+def test_token_with_wrong_password_is_refused(base: str) -> None:
+    status, body = call(base, "POST", f"{API}/auth/token", {"username": "after_sales1", "password": "nope"})
+    assert status == 401
+    assert body["error"]["code"] == "invalid_credentials"
+
+
+def test_requests_without_token_get_json_401(base: str) -> None:
+    status, body = call(base, "GET", f"{API}/tasks")
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+    status, body = call(base, "GET", f"{API}/tasks", token="forged")
+    assert status == 401
+
+
+def test_openapi_document_lists_the_paths(base: str) -> None:
+    status, body = call(base, "GET", f"{API}/openapi.json")
+    assert status == 200
+    assert "/tasks/{id}/complete" in body["paths"]
+
+
+def test_definitions_list_the_complaint_process(base: str) -> None:
+    status, body = call(base, "GET", f"{API}/process-definitions", token=login(base, "auditors1"))
+    assert status == 200
+    assert (body[0]["process_id"], body[0]["version"]) == ("complaint_handling", 1)
+    assert body[0]["name"] == "客户投诉处理"
+
+
+def test_complete_a_task_over_the_api(base: str) -> None:
+    token = login(base, "after_sales1")
+    instance = _start(base, token)
+    assert instance["version"] == 1 and instance["status"] == "running"
+    [task] = instance["open_tasks"]
+    status, detail = call(base, "GET", f"{API}/tasks/{task['id']}", token=token, headers={"Accept-Language": "en"})
+    assert status == 200
+    assert detail["name"] == "register_complaint"
+    assert detail["form"]["schema"]["properties"]["customer"]["title"] == "Customer"
+    assert detail["group"] == "after_sales" and detail["assignee"] == "after_sales1"
+
+    status, body = call(
+        base, "POST", f"{API}/tasks/{task['id']}/complete", {"data": {**REGISTER, "quantity": -1}}, token
+    )
+    assert status == 400
+    assert body["error"]["code"] == "validation_failed"
+    assert "quantity" in body["errors"]
+
+    status, body = call(base, "POST", f"{API}/tasks/{task['id']}/complete", {"data": REGISTER}, token)
+    assert status == 200, body
+    assert [t["name"] for t in body["open_tasks"]] == ["contact_customer"]
+
+    status, body = call(base, "POST", f"{API}/tasks/{task['id']}/complete", {"data": REGISTER}, token)
+    assert status == 409
+
+    status, history = call(base, "GET", f"{API}/process-instances/{instance['id']}/history", token=token)
+    assert [e["action"] for e in history] == ["instance_started", "task_completed"]
+    assert history[1]["actor"] == "after_sales1"
+    assert history[1]["task"] == "register_complaint"
+    assert history[1]["data_after"]["customer"] == REGISTER["customer"]
+
+
+def test_worklist_claim_and_unclaim(base: str) -> None:
+    owner = login(base, "after_sales1")
+    instance = _start(base, owner)
+    task_id = instance["open_tasks"][0]["id"]
+    lead = login(base, "after_sales_leads1")
+    assert call(base, "POST", f"{API}/tasks/{task_id}/claim", token=lead)[0] == 409
+    assert call(base, "POST", f"{API}/tasks/{task_id}/unclaim", token=owner)[0] == 200
+    status, tasks = call(base, "GET", f"{API}/tasks?process_instance_id={instance['id']}", token=lead)
+    assert [t["id"] for t in tasks] == [task_id]
+    status, body = call(base, "POST", f"{API}/tasks/{task_id}/claim", token=lead)
+    assert status == 200 and body["assignee"] == "after_sales_leads1"
+
+
+def test_other_users_instances_and_tasks_look_absent(base: str) -> None:
+    instance = _start(base, login(base, "after_sales1"))
+    outsider = login(base, "engineers1")
+    assert call(base, "GET", f"{API}/process-instances/{instance['id']}", token=outsider)[0] == 404
+    assert call(base, "GET", f"{API}/tasks/{instance['open_tasks'][0]['id']}", token=outsider)[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"{not json", "validation_failed"),
+        (b"[1, 2]", "validation_failed"),
+        (b"[" * 5000 + b"]" * 5000, "validation_failed"),
+        (b'{"data": "not an object"}', "validation_failed"),
+    ],
+)
+def test_malformed_bodies_get_a_400_not_a_500(base: str, raw: bytes, code: str) -> None:
+    token = login(base, "after_sales1")
+    task_id = _start(base, token)["open_tasks"][0]["id"]
+    status, body = call(base, "POST", f"{API}/tasks/{task_id}/complete", token=token, raw=raw)
+    assert status == 400
+    assert body["error"]["code"] == code
+
+
+def test_data_keys_that_shadow_script_helpers_are_refused(base: str) -> None:
+    token = login(base, "after_sales1")
+    status, _body = call(
+        base, "POST", f"{API}/process-instances", {"process_id": "complaint_handling", "data": {"_getattr_": 1}}, token
+    )
+    assert status == 400
+
+
+def test_unknown_process_is_a_404_in_the_callers_language(base: str) -> None:
+    token = login(base, "after_sales1")
+    status, body = call(
+        base, "POST", f"{API}/process-instances", {"process_id": "nope"}, token, headers={"Accept-Language": "en"}
+    )
+    assert status == 404
+    assert body["error"]["message"] == "No deployed process nope."
+
+
+def test_hostile_diagram_upload_is_a_400_with_reasons(base: str) -> None:
+    import urllib.request
+
+    token = login(base, "process_owners1")
+    boundary = "----shouhou"
+    payload = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="evil.bpmn"\r\n'
+            "Content-Type: application/xml\r\n\r\n"
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(base + f"{API}/process-definitions", data=body, method="POST")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("expected 400")
+    except urllib.error.HTTPError as err:
+        import json
+
+        assert err.code == 400
+        answer = json.loads(err.read())
+        assert answer["problems"][0]["code"] == "xml_doctype"
+        assert "root:" not in json.dumps(answer)

@@ -1,0 +1,109 @@
+"""The web UI in headless Chromium (Debian's chromium and chromedriver)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from .conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    chromedriver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1600",
+    ):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def _click_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:
+    """Click something that loads a new page, and wait until the new page is there."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(by, value).click()
+    WebDriverWait(browser, 15).until(staleness_of(page))
+
+
+def _login(browser: webdriver.Chrome, base: str, username: str) -> None:
+    browser.get(f"{base}/login")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys("shouhou-demo")
+    _click_and_wait(browser, By.CSS_SELECTOR, "button[type=submit].primary")
+    assert username in browser.find_element(By.ID, "current-user").text
+
+
+def test_login_complete_register_and_see_it_in_history(browser: webdriver.Chrome, live_server: LiveServer) -> None:
+    base = live_server.url
+    browser.get(f"{base}/")
+    assert "/login" in browser.current_url
+    _login(browser, base, "after_sales1")
+    assert "我的待办" in browser.page_source  # Chinese by default
+
+    browser.get(f"{base}/start")
+    _click_and_wait(browser, By.ID, "start-complaint_handling")
+    assert "客户投诉登记表" in browser.page_source
+
+    # Quality fields appear only for quality complaints.
+    Select(browser.find_element(By.ID, "input-complaint_class")).select_by_value("other")
+    assert not browser.find_element(By.ID, "field-order_no").is_displayed()
+    Select(browser.find_element(By.ID, "input-complaint_class")).select_by_value("quality")
+    assert browser.find_element(By.ID, "field-order_no").is_displayed()
+
+    browser.find_element(By.ID, "input-customer").send_keys("市第一医院")
+    _click_and_wait(browser, By.ID, "complete-task")
+    errors = browser.find_element(By.ID, "field-contact_name").find_elements(By.CLASS_NAME, "field-error")
+    assert [e.text for e in errors] == ["此项为必填项。"]
+    assert browser.find_element(By.ID, "input-customer").get_attribute("value") == "市第一医院"  # nothing lost
+
+    fill = {
+        "contact_name": "王主任",
+        "contact_phone": "13800000000",
+        "description": "复印机频繁卡纸",
+        "customer_demand": "更换硒鼓",
+        "order_no": "SO-2026-001",
+        "part_no": "TN-1",
+        "quantity": "10",
+        "defective_quantity": "3",
+    }
+    for name, value in fill.items():
+        browser.find_element(By.ID, f"input-{name}").send_keys(value)
+    Select(browser.find_element(By.ID, "input-channel")).select_by_value("phone")
+    browser.execute_script("document.getElementById('input-ship_date').value = '2026-10-15'")
+    _click_and_wait(browser, By.ID, "complete-task")
+
+    problems = [e.text for e in browser.find_elements(By.CLASS_NAME, "field-error")]
+    assert problems == []
+    assert "任务已完成" in browser.page_source
+    rows = browser.find_elements(By.CSS_SELECTOR, "#history tr.event")
+    assert [r.get_attribute("data-action") for r in rows] == ["instance_started", "task_completed"]
+    assert "after_sales1" in rows[1].text and "SO-2026-001" in rows[1].text
+    assert "第一时间联系客户" in browser.find_element(By.ID, "open-tasks").text
+
+    _click_and_wait(browser, By.ID, "switch-language")
+    assert "Current tasks" in browser.page_source
+    _click_and_wait(browser, By.ID, "switch-language")

@@ -1,0 +1,226 @@
+"""Engine layer: the adapter around SpiffWorkflow, with no database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.engine import DiagramInvalid, EngineError, ProcessRun, TaskNotReady, parse_diagram
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def complaint():  # type: ignore[no-untyped-def]
+    return parse_diagram((ROOT / "bpmn" / "complaint_handling.bpmn").read_bytes())
+
+
+def _reload(run: ProcessRun) -> ProcessRun:
+    return ProcessRun.load(run.model, json.loads(json.dumps(run.dump())))
+
+
+def _complete(run: ProcessRun, element_id: str, data: dict, now: datetime = T0) -> ProcessRun:  # type: ignore[type-arg]
+    run = _reload(run)
+    task = next(t for t in run.ready_tasks() if t.element_id == element_id)
+    run.complete_user_task(task.task_id, data, now=now)
+    return run
+
+
+def _ready(run: ProcessRun) -> set[str]:
+    return {t.element_id for t in run.ready_tasks()}
+
+
+def test_complaint_diagram_has_lanes_and_forms_for_every_user_task(complaint) -> None:  # type: ignore[no-untyped-def]
+    assert complaint.process_id == "complaint_handling"
+    assert all(t.lane and t.form for t in complaint.user_tasks.values())
+    assert {t.lane for t in complaint.user_tasks.values()} == {
+        "after_sales",
+        "after_sales_leads",
+        "sales",
+        "technical",
+        "production",
+        "qc",
+    }
+
+
+def test_severe_quality_complaint_runs_end_to_end_r14(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    assert _ready(run) == {"register_complaint"}
+    run = _complete(run, "register_complaint", {"complaint_class": "quality"})
+    assert [t.element_id for t in run.pending_timers()] == ["contact_overdue"]
+    run = _complete(run, "contact_customer", {"contact_notes": "called"})
+    assert run.pending_timers() == []  # the escalation timer is cancelled once contact is made
+    run = _complete(run, "confirm_complaint", {"confirmed": True})
+    run = _complete(run, "analyse_complaint", {"our_responsibility": True, "severity": "severe"})
+    assert _ready(run) == {"fill_handling_form"}
+    run = _complete(run, "fill_handling_form", {})
+    assert _ready(run) == {"propose_technical_measures", "propose_production_measures"}
+    run = _complete(run, "propose_technical_measures", {"measures": "t"})
+    run = _complete(run, "propose_production_measures", {"measures": "p"})
+    run = _complete(run, "agree_solution", {"solution": "replace"})
+    run = _complete(run, "negotiate_with_customer", {"customer_agreed": True})
+    assert _ready(run) == {"approve_technical", "approve_production", "approve_sales"}
+    run = _complete(run, "approve_technical", {"approved": True})
+    run = _complete(run, "approve_production", {"approved": True})
+    run = _complete(run, "approve_sales", {"approved": True})
+    run = _complete(run, "report_progress", {"implemented": False})
+    assert _ready(run) == {"report_progress"}  # tracking goes on until implemented
+    run = _complete(run, "report_progress", {"implemented": True})
+    run = _complete(run, "prevent_recurrence", {"improvement_measures": "x"})
+    run = _complete(run, "close_complaint", {"customer_satisfaction": "satisfied"})
+    snapshot = run.snapshot()
+    assert snapshot.status == "completed"
+    assert snapshot.data["technical_measures"] == {"measures": "t"}
+    assert snapshot.data["approval_sales"] == {"approved": True}
+
+
+def test_rejected_approval_goes_back_to_agreeing_the_solution(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    for element, data in [
+        ("register_complaint", {}),
+        ("contact_customer", {}),
+        ("confirm_complaint", {"confirmed": True}),
+        ("analyse_complaint", {"our_responsibility": True, "severity": "severe"}),
+        ("fill_handling_form", {}),
+        ("propose_technical_measures", {}),
+        ("propose_production_measures", {}),
+        ("agree_solution", {}),
+        ("negotiate_with_customer", {"customer_agreed": True}),
+        ("approve_technical", {"approved": True}),
+        ("approve_production", {"approved": False}),
+        ("approve_sales", {"approved": True}),
+    ]:
+        run = _complete(run, element, data)
+    assert _ready(run) == {"agree_solution"}
+
+
+def test_not_our_fault_explained_and_closed(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    for element, data in [
+        ("register_complaint", {}),
+        ("contact_customer", {}),
+        ("confirm_complaint", {"confirmed": True}),
+        ("analyse_complaint", {"our_responsibility": False, "severity": "minor"}),
+        ("explain_to_customer", {"next_step": "close"}),
+    ]:
+        run = _complete(run, element, data)
+    assert run.snapshot().status == "completed"
+
+
+def test_minor_complaint_is_recorded_then_implemented(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    for element, data in [
+        ("register_complaint", {}),
+        ("contact_customer", {}),
+        ("confirm_complaint", {"confirmed": True}),
+        ("analyse_complaint", {"our_responsibility": True, "severity": "minor"}),
+    ]:
+        run = _complete(run, element, data)
+    assert _ready(run) == {"record_minor_complaint"}
+    run = _complete(run, "record_minor_complaint", {})
+    assert _ready(run) == {"report_progress"}
+
+
+def test_late_contact_escalates_only_after_its_deadline_r17(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = _complete(ProcessRun.start(complaint, {}, now=T0), "register_complaint", {})
+    [timer] = run.pending_timers()
+    assert timer.due_at == T0 + timedelta(hours=1)
+    assert run.fire_due_timers(T0 + timedelta(minutes=59)) == []
+    assert _ready(run) == {"contact_customer"}
+    run = _reload(run)
+    assert run.fire_due_timers(T0 + timedelta(minutes=61)) == ["contact_overdue"]
+    assert _ready(run) == {"contact_customer", "escalate_contact"}
+
+
+def test_future_task_cannot_be_completed(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    future = [t for t in run.workflow.get_tasks() if getattr(t.task_spec, "bpmn_id", None) == "confirm_complaint"]
+    assert future
+    with pytest.raises(TaskNotReady):
+        run.complete_user_task(str(future[0].id), {})
+    with pytest.raises(TaskNotReady):
+        run.complete_user_task("not-a-uuid", {})
+
+
+def test_state_does_not_embed_the_process_definition(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    state = run.dump()
+    assert "spec" not in state and "subprocess_specs" not in state
+    assert len(json.dumps(state)) < 8000
+
+
+SCRIPT_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="script" name="script"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>{script}</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="script"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="script" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _script(source: str) -> bytes:
+    return SCRIPT_DIAGRAM.replace("{script}", source).encode()
+
+
+def test_safe_script_runs_and_sets_data() -> None:
+    run = ProcessRun.start(parse_diagram(_script("total = sum([1, 2, 3])\nlabel = 'x' * 2")), {})
+    assert run.snapshot().data["total"] == 6
+    assert run.snapshot().data["label"] == "xx"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["import os", "x = ().__class__.__base__.__subclasses__()", "x = getattr(1, '__class__')", "open('/etc/passwd')"],
+)
+def test_hostile_scripts_are_refused_at_deploy(source: str) -> None:
+    with pytest.raises((DiagramInvalid, EngineError)):
+        ProcessRun.start(parse_diagram(_script(source)), {})
+
+
+def test_endless_loop_fails_the_task_within_its_time_limit() -> None:
+    model = parse_diagram(_script("while True:\n    pass"))
+    with pytest.raises(EngineError, match="ran longer"):
+        ProcessRun.start(model, {})
+
+
+def test_restricted_engine_is_reattached_after_load() -> None:
+    model = parse_diagram(_script("x = 1"))
+    run = ProcessRun.start(model, {})
+    loaded = ProcessRun.load(model, run.dump())
+    assert type(loaded.workflow.script_engine.environment).__name__ == "RestrictedEnvironment"
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', "xml_doctype"),
+        (b'<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><l>&b;</l>', "xml_doctype"),
+        (b"<a>" * 100 + b"</a>" * 100, "xml_too_deep"),
+        (b"<not-closed>", "xml_syntax"),
+        (b"", "xml_empty"),
+        (b"<a>" + b"x" * (3 * 1024 * 1024) + b"</a>", "xml_too_large"),
+    ],
+)
+def test_hostile_xml_is_refused_with_a_reason(content: bytes, code: str) -> None:
+    with pytest.raises(DiagramInvalid) as info:
+        parse_diagram(content)
+    assert info.value.problems[0].code == code
+
+
+def test_unquoted_timer_is_refused_with_advice() -> None:
+    diagram = (
+        (ROOT / "bpmn" / "complaint_handling.bpmn")
+        .read_text()
+        .replace('"PT1H"</bpmn:timeDuration>', "PT1H</bpmn:timeDuration>")
+    )
+    with pytest.raises(DiagramInvalid) as info:
+        parse_diagram(diagram.encode())
+    assert info.value.problems[0].element_id == "contact_overdue"

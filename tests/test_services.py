@@ -1,0 +1,157 @@
+"""Service layer against a real database: transactions, permissions, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, HumanTask, ProcessTimer
+from app.services import definitions, instances, tasks, timers
+from app.services.errors import Conflict, DeploymentRejected, Forbidden, FormRejected, NotFound
+
+from .conftest import user
+
+REGISTER = {
+    "customer": "市第一医院",
+    "contact_name": "王主任",
+    "contact_phone": "13800000000",
+    "channel": "phone",
+    "complaint_class": "quality",
+    "description": "复印机卡纸",
+    "customer_demand": "更换硒鼓",
+    "order_no": "SO-1",
+    "part_no": "P-9",
+    "ship_date": "2026-10-01",
+    "quantity": 10,
+    "defective_quantity": 2,
+}
+T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+def _start(session: Session, now: datetime = T0) -> tuple[int, HumanTask]:
+    instance = instances.start_instance(session, user(session, "after_sales1"), "complaint_handling", now=now)
+    [task] = instances.open_tasks(session, instance.id)
+    return instance.id, task
+
+
+def test_starter_gets_the_register_task_p2(session: Session) -> None:
+    _, task = _start(session)
+    assert task.element_id == "register_complaint"
+    assert task.assignee_id == user(session, "after_sales1").id
+    assert task.candidate_group == "after_sales"
+
+
+def test_invalid_form_is_rejected_and_nothing_changes(session: Session) -> None:
+    _instance_id, task = _start(session)
+    with pytest.raises(FormRejected) as info:
+        tasks.complete(
+            session,
+            user(session, "after_sales1"),
+            task.id,
+            {"customer": "x", "complaint_class": "quality", "quantity": "ten"},
+            "zh_CN",
+        )
+    assert info.value.errors["quantity"] == ["格式不正确。"]
+    assert info.value.errors["order_no"] == ["此项为必填项。"]  # required for quality complaints (R12)
+    assert session.get(HumanTask, task.id).status == "ready"  # type: ignore[union-attr]
+
+
+def test_quality_complaint_register_is_stored_and_audited_r12(session: Session) -> None:
+    instance_id, task = _start(session)
+    instance = tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en", now=T0)
+    assert instance.data["defective_quantity"] == 2
+    [next_task] = instances.open_tasks(session, instance_id)
+    assert next_task.element_id == "contact_customer"
+    assert next_task.due_at == T0 + timedelta(hours=1)
+    events = instances.history(session, instance_id)
+    assert [e.action for e in events] == ["instance_started", "task_completed"]
+    assert events[1].data_after["order_no"] == "SO-1"  # type: ignore[index]
+    assert events[1].actor_name == "after_sales1"
+
+
+def test_other_group_cannot_see_or_complete(session: Session) -> None:
+    _, task = _start(session)
+    with pytest.raises(NotFound):
+        tasks.complete(session, user(session, "sales1"), task.id, REGISTER, "en")
+
+
+def test_someone_elses_claimed_task_is_a_conflict(session: Session) -> None:
+    _instance_id, task = _start(session)
+    lead = user(session, "after_sales_leads1")  # also in after_sales
+    with pytest.raises(Conflict):
+        tasks.claim(session, lead, task.id)
+    with pytest.raises(Conflict):
+        tasks.complete(session, lead, task.id, REGISTER, "en")
+
+
+def test_release_and_claim_are_audited(session: Session) -> None:
+    instance_id, task = _start(session)
+    owner = user(session, "after_sales1")
+    tasks.release(session, owner, task.id)
+    tasks.claim(session, user(session, "after_sales_leads1"), task.id)
+    with pytest.raises(Forbidden):
+        tasks.release(session, user(session, "auditors1"), task.id)
+    actions = [e.action for e in instances.history(session, instance_id)]
+    assert actions[-2:] == ["task_released", "task_claimed"]
+
+
+def test_completed_task_cannot_be_completed_again(session: Session) -> None:
+    _, task = _start(session)
+    tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en")
+    with pytest.raises(Conflict):
+        tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en")
+
+
+def test_draft_keeps_known_fields_only(session: Session) -> None:
+    _, task = _start(session)
+    tasks.save_draft(session, user(session, "after_sales1"), task.id, {"customer": "半填", "evil": "x"})
+    view = tasks.task_view(session, user(session, "after_sales1"), task.id)
+    assert view.data["customer"] == "半填"
+    assert "evil" not in view.data
+
+
+def test_timer_fires_once_and_escalates_to_leads_p5(session: Session) -> None:
+    instance_id, task = _start(session, now=T0)
+    tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en", now=T0)
+    assert timers.fire_due(session, T0 + timedelta(minutes=30)).fired == 0
+    report = timers.fire_due(session, T0 + timedelta(hours=2))
+    assert report.fired >= 1
+    assert timers.fire_due(session, T0 + timedelta(hours=2)).fired == 0
+    groups = {t.candidate_group for t in instances.open_tasks(session, instance_id)}
+    assert groups == {"after_sales", "after_sales_leads"}
+    fired = session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.instance_id == instance_id, AuditEvent.action == "timer_fired")
+    )
+    assert fired == 1
+    rows = session.scalars(select(ProcessTimer).where(ProcessTimer.instance_id == instance_id)).all()
+    assert [r.status for r in rows] == ["fired"]
+
+
+def test_deploying_the_same_content_again_creates_no_version(session: Session, app) -> None:  # type: ignore[no-untyped-def]
+    from app.forms_runtime import read_forms_dir
+
+    config = app.config["SHOUHOU"]
+    content = (config.bpmn_dir / "complaint_handling.bpmn").read_bytes()
+    result = definitions.deploy(session, content, read_forms_dir(config.forms_dir), user(session, "process_owners1"))
+    assert not result.created
+    with pytest.raises(Forbidden):
+        definitions.deploy(session, content, read_forms_dir(config.forms_dir), user(session, "engineers1"))
+
+
+def test_diagram_with_unknown_group_and_form_is_refused_by_element(session: Session, app) -> None:  # type: ignore[no-untyped-def]
+    from app.forms_runtime import read_forms_dir
+
+    config = app.config["SHOUHOU"]
+    content = (config.bpmn_dir / "complaint_handling.bpmn").read_text()
+    content = content.replace('<bpmn:lane id="qc" name="qc">', '<bpmn:lane id="qc" name="quality_police">')
+    content = content.replace('value="close_complaint.schema.json"', 'value="no_such_form.schema.json"')
+    with pytest.raises(DeploymentRejected) as info:
+        definitions.deploy(session, content.encode(), read_forms_dir(config.forms_dir), None)
+    codes = {(p["code"], p["element_id"]) for p in info.value.problems}
+    assert ("unknown_group", "prevent_recurrence") in codes
+    assert ("unknown_form", "close_complaint") in codes
