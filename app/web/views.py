@@ -15,7 +15,7 @@ from app.config import Config
 from app.extensions import db
 from app.forms_runtime import coerce_html_form, field_views
 from app.i18n import translate
-from app.models import User
+from app.models import User, utcnow
 from app.services import definitions, instances, tasks, users
 from app.services.errors import FormRejected, ServiceError
 
@@ -101,13 +101,7 @@ def worklist() -> str:
     mine = [t for t in rows if t.assignee_id == _user().id]
     group = [t for t in rows if t.assignee_id is None]
     names = users.group_names(db.session(), current_locale())
-    return render_template("worklist.html", mine=mine, group=group, group_names=names, now=_now())
-
-
-def _now() -> Any:
-    from app.models import utcnow
-
-    return utcnow()
+    return render_template("worklist.html", mine=mine, group=group, group_names=names, now=utcnow())
 
 
 @web_blueprint.get("/tasks/<task_id>")
