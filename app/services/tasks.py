@@ -73,10 +73,28 @@ def task_view(session: Session, user: User, task_id: str) -> TaskView:
     return TaskView(task, form, data)
 
 
-def claim(session: Session, user: User, task_id: str, now: datetime | None = None) -> HumanTask:
+def _open_task(session: Session, user: User, task_id: str) -> HumanTask:
+    """The task, locked for this transaction; 409 when it is no longer open."""
     task = _task(session, user, task_id, for_update=True)
     if task.status != "ready":
         raise Conflict("error.conflict")
+    return task
+
+
+def _record_task_event(session: Session, action: str, user: User, task: HumanTask, now: datetime | None) -> None:
+    audit.record(
+        session,
+        action,
+        user,
+        now or utcnow(),
+        instance_id=task.instance_id,
+        task_id=task.id,
+        element_id=task.element_id,
+    )
+
+
+def claim(session: Session, user: User, task_id: str, now: datetime | None = None) -> HumanTask:
+    task = _open_task(session, user, task_id)
     if task.assignee_id == user.id:
         return task
     if task.assignee_id is not None:
@@ -84,37 +102,19 @@ def claim(session: Session, user: User, task_id: str, now: datetime | None = Non
     if not can_claim(user, task):
         raise Forbidden("error.forbidden")
     task.assignee = user
-    audit.record(
-        session,
-        "task_claimed",
-        user,
-        now or utcnow(),
-        instance_id=task.instance_id,
-        task_id=task.id,
-        element_id=task.element_id,
-    )
+    _record_task_event(session, "task_claimed", user, task, now)
     session.commit()
     return task
 
 
 def release(session: Session, user: User, task_id: str, now: datetime | None = None) -> HumanTask:
-    task = _task(session, user, task_id, for_update=True)
-    if task.status != "ready":
-        raise Conflict("error.conflict")
+    task = _open_task(session, user, task_id)
     if task.assignee_id is None:
         return task
     if not can_release(user, task):
         raise Forbidden("error.forbidden")
     task.assignee = None
-    audit.record(
-        session,
-        "task_released",
-        user,
-        now or utcnow(),
-        instance_id=task.instance_id,
-        task_id=task.id,
-        element_id=task.element_id,
-    )
+    _record_task_event(session, "task_released", user, task, now)
     session.commit()
     return task
 
@@ -123,9 +123,7 @@ def save_draft(
     session: Session, user: User, task_id: str, data: dict[str, Any], now: datetime | None = None
 ) -> HumanTask:
     """Keep unfinished form input; only known fields are kept, nothing is validated."""
-    task = _task(session, user, task_id, for_update=True)
-    if task.status != "ready":
-        raise Conflict("error.conflict")
+    task = _open_task(session, user, task_id)
     if not can_work_on(user, task):
         raise Forbidden("error.forbidden")
     form = definitions.loaded(task.instance.definition).forms.get(task.form) if task.form else None
@@ -156,9 +154,7 @@ def complete(
 ) -> ProcessInstance:
     """Validate the form, run the engine, refresh tasks and timers, audit; all or nothing."""
     now = now or utcnow()
-    task = _task(session, user, task_id, for_update=True)
-    if task.status != "ready":
-        raise Conflict("error.conflict")
+    task = _open_task(session, user, task_id)
     if not can_work_on(user, task):
         if task.assignee_id is not None and task.assignee_id != user.id:
             raise Conflict("error.task_taken", user=task.assignee.username if task.assignee else "?")
