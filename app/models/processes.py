@@ -47,7 +47,7 @@ class ProcessInstance(Base):
     row_version: Mapped[int] = mapped_column(default=1)
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
-    started_by: Mapped[User | None] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
     __table_args__ = (Index("ix_process_instances_status_started", "status", "started_at"),)

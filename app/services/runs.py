@@ -37,7 +37,20 @@ def save_run(
     now: datetime,
     actor: User | None,
 ) -> None:
-    """Store the run's state on the instance and refresh its open tasks and timers."""
+    """Store the run's state on the instance and refresh its open tasks and timers.
+    Nothing is flushed here: the caller's commit writes it all at once."""
+    with session.no_autoflush:
+        _save_run(session, instance, run, definition, now, actor)
+
+
+def _save_run(
+    session: Session,
+    instance: ProcessInstance,
+    run: ProcessRun,
+    definition: LoadedDefinition,
+    now: datetime,
+    actor: User | None,
+) -> None:
     snapshot = run.snapshot()
     instance.state = run.dump()
     instance.data = snapshot.data
@@ -60,7 +73,7 @@ def _sync_tasks(
     }
     ready_ids = {t.task_id for t in ready}
     for task_id, row in open_rows.items():
-        if task_id not in ready_ids:
+        if task_id not in ready_ids and row.status == "ready":  # (completed in this transaction)
             row.status = "cancelled"
             row.completed_at = now
     for task in ready:
@@ -92,7 +105,7 @@ def _sync_timers(session: Session, instance: ProcessInstance, timers: list[Any])
     }
     current = {(t.task_id, t.due_at): t for t in timers}
     for key, row in waiting.items():
-        if key not in current:
+        if key not in current and row.status == "waiting":  # (fired in this transaction)
             row.status = "cancelled"
     for key, timer in current.items():
         if key not in waiting:
