@@ -19,8 +19,7 @@ def call(
 ) -> tuple[int, Any]:
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    for key, value in (headers or {}).items():
+    for key, value in ({"Content-Type": "application/json"} | (headers or {})).items():
         request.add_header(key, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -39,3 +38,21 @@ def login(base: str, username: str, password: str = "shouhou-demo") -> str:
     status, body = call(base, "POST", "/api/v1/auth/token", {"username": username, "password": password})
     assert status == 200, body
     return str(body["token"])
+
+
+def upload(base: str, path: str, filename: str, content: bytes, token: str) -> tuple[int, Any]:
+    """POST one file as multipart/form-data field `file`."""
+    boundary = "----shouhou-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/xml\r\n\r\n"
+    ).encode()
+    body = head + content + f"\r\n--{boundary}--\r\n".encode()
+    return call(
+        base,
+        "POST",
+        path,
+        token=token,
+        raw=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )

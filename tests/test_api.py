@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .conftest import LiveServer
-from .http_client import call, login
+from .http_client import call, login, upload
 from .test_services import REGISTER
 
 API = "/api/v1"
+PARTS = Path(__file__).parent / "fixtures" / "parts_arrival.bpmn"
 
 
 @pytest.fixture(scope="module")
@@ -140,29 +143,50 @@ def test_unknown_process_is_a_404_in_the_callers_language(base: str) -> None:
 
 
 def test_hostile_diagram_upload_is_a_400_with_reasons(base: str) -> None:
-    import urllib.request
-
     token = login(base, "process_owners1")
-    boundary = "----shouhou"
-    payload = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="evil.bpmn"\r\n'
-            "Content-Type: application/xml\r\n\r\n"
-        ).encode()
-        + payload
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(base + f"{API}/process-definitions", data=body, method="POST")
-    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
-    request.add_header("Authorization", f"Bearer {token}")
-    try:
-        urllib.request.urlopen(request, timeout=30)
-        raise AssertionError("expected 400")
-    except urllib.error.HTTPError as err:
-        import json
+    evil = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    status, answer = upload(base, f"{API}/process-definitions", "evil.bpmn", evil, token)
+    assert status == 400
+    assert answer["problems"][0]["code"] == "xml_doctype"
+    assert "root:" not in json.dumps(answer)
 
-        assert err.code == 400
-        answer = json.loads(err.read())
-        assert answer["problems"][0]["code"] == "xml_doctype"
-        assert "root:" not in json.dumps(answer)
+
+def test_only_process_owners_deploy(base: str) -> None:
+    status, _ = upload(base, f"{API}/process-definitions", "p.bpmn", PARTS.read_bytes(), login(base, "engineers1"))
+    assert status == 403
+
+
+def test_message_reaches_the_waiting_instance_by_correlation_p5(base: str) -> None:
+    status, body = upload(
+        base, f"{API}/process-definitions", "p.bpmn", PARTS.read_bytes(), login(base, "process_owners1")
+    )
+    assert status in (200, 201), body
+    token = login(base, "after_sales1")
+    started = {}
+    for order in ("A-1", "A-2"):
+        status, started[order] = call(
+            base,
+            "POST",
+            f"{API}/process-instances",
+            {"process_id": "parts_arrival", "data": {"order_no": order}},
+            token,
+        )
+        assert status == 201 and started[order]["open_tasks"] == []
+    message = {"correlation": {"order_no": "A-2"}, "payload": {"parts": ["TN-1"]}}
+    status, body = call(base, "POST", f"{API}/messages/parts_arrived", message, token)
+    assert status == 200 and body["delivered_to"] == [started["A-2"]["id"]]
+    status, instance = call(base, "GET", f"{API}/process-instances/{started['A-2']['id']}", token=token)
+    assert instance["data"]["parts"] == ["TN-1"]
+    [task] = instance["open_tasks"]
+    assert task["name"] == "install_parts"
+    status, detail = call(base, "GET", f"{API}/tasks/{task['id']}", token=token)
+    assert detail["form"] is None  # no form: a plain complete
+    assert call(base, "POST", f"{API}/tasks/{task['id']}/complete", {"data": {}}, token)[0] == 200
+    assert call(base, "POST", f"{API}/messages/parts_arrived", message, token)[0] == 404
+    status, history = call(base, "GET", f"{API}/process-instances/{started['A-2']['id']}/history", token=token)
+    assert [e["action"] for e in history] == [
+        "instance_started",
+        "message_received",
+        "task_completed",
+        "instance_completed",
+    ]

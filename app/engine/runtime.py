@@ -189,8 +189,14 @@ class ProcessRun:
     def deliver_message(
         self, name: str, payload: dict[str, Any], correlations: dict[str, Any], now: datetime | None = None
     ) -> None:
-        if name not in self.waiting_messages():
+        waiting = self._waiting_message_tasks(name)
+        if not waiting:
             raise NoMatchingEvent(f"this instance is not waiting for message {name!r}")
+        for task in waiting:
+            if getattr(task.task_spec.event_definition, "message_var", None) is None:
+                # No spiffworkflow:messageVariable in the diagram: the payload's fields become
+                # process data (SpiffWorkflow would otherwise drop them).
+                task.data.update(payload)
         with clock.engine_time(now):
             event = BpmnEvent(MessageEventDefinition(name), payload=payload, correlations=correlations)
             self.workflow.send_event(event)
@@ -217,13 +223,16 @@ class ProcessRun:
             timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id, due.astimezone(UTC)))
         return timers
 
+    def _waiting_message_tasks(self, name: str | None = None) -> list[Any]:
+        return [
+            task
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(definition := getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
+            and (name is None or definition.name == name)
+        ]
+
     def waiting_messages(self) -> list[str]:
-        names = []
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if isinstance(definition, MessageEventDefinition):
-                names.append(definition.name)
-        return names
+        return [task.task_spec.event_definition.name for task in self._waiting_message_tasks()]
 
     def snapshot(self) -> Snapshot:
         return Snapshot(

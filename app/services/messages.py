@@ -53,7 +53,6 @@ def deliver(
         except EngineError as err:
             session.rollback()
             raise ProcessFailed("error.engine", detail=str(err)) from None
-        save_run(session, instance, run, loaded, now, actor)
         audit.record(
             session,
             "message_received",
@@ -63,6 +62,7 @@ def deliver(
             after=payload,
             details={"message": name, "correlation": correlation},
         )
+        save_run(session, instance, run, loaded, now, actor)
         reached.append(instance.id)
     if not reached:
         session.rollback()

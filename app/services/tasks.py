@@ -183,9 +183,7 @@ def complete(
     task.completed_by_id = user.id
     task.assignee = user
     task.draft = None
-    save_run(session, instance, run, loaded, now, user)
-    old, new = audit.data_diff(before, instance.data)
-    audit.record(
+    event = audit.record(
         session,
         "task_completed",
         user,
@@ -193,10 +191,10 @@ def complete(
         instance_id=instance.id,
         task_id=task.id,
         element_id=task.element_id,
-        before=old,
-        after=new,
         details={"form": clean},
     )
+    save_run(session, instance, run, loaded, now, user)  # may record instance_completed, after this
+    event.data_before, event.data_after = audit.data_diff(before, instance.data)
     try:
         session.commit()
     except StaleDataError:
