@@ -1,6 +1,6 @@
 from .audit import AuditEvent
 from .base import Base, utcnow
-from .processes import HumanTask, ProcessDefinition, ProcessInstance, ProcessTimer
+from .processes import HumanTask, MessageSubscription, ProcessDefinition, ProcessInstance, ProcessTimer
 from .users import ApiToken, Group, User, user_groups
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Base",
     "Group",
     "HumanTask",
+    "MessageSubscription",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessTimer",

@@ -96,3 +96,15 @@ class ProcessTimer(Base):
     fired_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_process_timers_status_due", "status", "due_at"),)
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a message by name, so delivery looks up only the waiting ones."""
+
+    __tablename__ = "message_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    message_name: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_message_subscriptions_name", "message_name", "instance_id"),)

@@ -1,34 +1,54 @@
 """Messages from outside (customer replies, parts arrived) delivered to waiting instances (P5).
-Routing is ours: an instance waits for a message by name, and the correlation's keys must
-match its business data (or `process_instance_id` / `business_key`)."""
+Routing is ours: the instances subscribed to the message's name, whose business data match
+every key of the correlation (`process_instance_id` and `business_key` match those columns)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import EngineError, NoMatchingEvent, ProcessRun
-from app.models import ProcessInstance, User, utcnow
+from app.models import MessageSubscription, ProcessInstance, User, utcnow
 
 from . import audit, definitions
-from .errors import Conflict, NotFound, ProcessFailed
+from .errors import Conflict, NotFound, ProcessFailed, ServiceError
 from .instances import check_data_keys
 from .runs import save_run
 
 
-def _candidates(session: Session, correlation: dict[str, Any]) -> list[ProcessInstance]:
-    query = select(ProcessInstance).where(ProcessInstance.status == "running")
-    if "process_instance_id" in correlation:
-        query = query.where(ProcessInstance.id == int(correlation["process_instance_id"]))
-    if "business_key" in correlation:
-        query = query.where(ProcessInstance.business_key == str(correlation["business_key"]))
-    rest = {k: v for k, v in correlation.items() if k not in ("process_instance_id", "business_key")}
-    found = session.scalars(query.order_by(ProcessInstance.id).limit(1000)).all()
-    return [i for i in found if all(i.data.get(k) == v for k, v in rest.items())]
+def _matches(key: str, value: Any) -> ColumnElement[bool]:
+    """`data[key] == value` in SQL, typed by the value (JSON on SQLite, JSONB on PostgreSQL)."""
+    field = ProcessInstance.data[key]
+    typed: Any
+    if isinstance(value, bool):
+        typed = field.as_boolean()
+    elif isinstance(value, int):
+        typed = field.as_integer()
+    elif isinstance(value, float):
+        typed = field.as_float()
+    elif isinstance(value, str):
+        typed = field.as_string()
+    else:
+        raise ServiceError("error.bad_request", field=key)
+    condition: ColumnElement[bool] = typed == value
+    return condition
+
+
+def _candidates(session: Session, name: str, correlation: dict[str, Any]) -> list[ProcessInstance]:
+    waiting = select(MessageSubscription.instance_id).where(MessageSubscription.message_name == name)
+    query = select(ProcessInstance).where(ProcessInstance.status == "running", ProcessInstance.id.in_(waiting))
+    for key, value in correlation.items():
+        if key == "process_instance_id":
+            query = query.where(ProcessInstance.id == int(value))
+        elif key == "business_key":
+            query = query.where(ProcessInstance.business_key == str(value))
+        else:
+            query = query.where(_matches(key, value))
+    return list(session.scalars(query.order_by(ProcessInstance.id)))
 
 
 def deliver(
@@ -43,7 +63,7 @@ def deliver(
     now = now or utcnow()
     check_data_keys(payload)
     reached: list[int] = []
-    for instance in _candidates(session, correlation):
+    for instance in _candidates(session, name, correlation):
         loaded = definitions.loaded(instance.definition)
         run = ProcessRun.load(loaded.model, instance.state)
         try:

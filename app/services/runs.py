@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import ProcessRun
-from app.models import HumanTask, ProcessInstance, ProcessTimer, User
+from app.models import HumanTask, MessageSubscription, ProcessInstance, ProcessTimer, User
 
 from . import audit
 from .definitions import LoadedDefinition
@@ -60,6 +60,7 @@ def _save_run(
         audit.record(session, "instance_completed", actor, now, instance_id=instance.id)
     _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
     _sync_timers(session, instance, snapshot.timers)
+    _sync_subscriptions(session, instance, snapshot.waiting_messages)
 
 
 def _sync_tasks(
@@ -118,3 +119,13 @@ def _sync_timers(session: Session, instance: ProcessInstance, timers: list[Any])
                     status="waiting",
                 )
             )
+
+
+def _sync_subscriptions(session: Session, instance: ProcessInstance, waiting: list[str]) -> None:
+    rows = session.scalars(select(MessageSubscription).where(MessageSubscription.instance_id == instance.id)).all()
+    have = {row.message_name for row in rows}
+    for row in rows:
+        if row.message_name not in waiting:
+            session.delete(row)
+    for name in sorted(set(waiting) - have):
+        session.add(MessageSubscription(instance_id=instance.id, message_name=name))
