@@ -224,3 +224,44 @@ def test_unquoted_timer_is_refused_with_advice() -> None:
     with pytest.raises(DiagramInvalid) as info:
         parse_diagram(diagram.encode())
     assert info.value.problems[0].element_id == "contact_overdue"
+
+
+def test_a_loop_of_1000_rounds_keeps_state_small_and_still_works(complaint) -> None:  # type: ignore[no-untyped-def]
+    """Raw SpiffWorkflow loses the ready task after ~333 rounds (task tree depth 1000)."""
+    run = ProcessRun.start(complaint, {}, now=T0)
+    for element, data in [
+        ("register_complaint", {}), ("contact_customer", {}), ("confirm_complaint", {"confirmed": True}),
+        ("analyse_complaint", {"our_responsibility": True, "severity": "minor"}), ("record_minor_complaint", {}),
+    ]:  # fmt: skip
+        run = _complete(run, element, data)
+    sizes = []
+    for round_ in range(1000):
+        run = _complete(run, "report_progress", {"implemented": False, "progress_report": f"round {round_}"})
+        sizes.append(len(json.dumps(run.dump())))
+    assert _ready(run) == {"report_progress"}
+    assert run.snapshot().data["progress_report"] == "round 999"
+    assert sizes[-1] <= sizes[9] * 1.05  # proportional to open work, not to history
+    run = _complete(run, "report_progress", {"implemented": True})
+    assert _ready(run) == {"prevent_recurrence"}
+
+
+def test_pruning_keeps_parallel_branches_and_their_data(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    for element, data in [
+        ("register_complaint", {"customer": "C"}), ("contact_customer", {}), ("confirm_complaint", {"confirmed": True}),
+        ("analyse_complaint", {"our_responsibility": True, "severity": "severe"}), ("fill_handling_form", {}),
+        ("propose_technical_measures", {"measures": "t"}), ("propose_production_measures", {"measures": "p"}),
+        ("agree_solution", {}), ("negotiate_with_customer", {"customer_agreed": True}),
+        ("approve_sales", {"approved": True}),
+    ]:  # fmt: skip
+        run = _complete(run, element, data)
+    assert len(run.workflow.tasks) < 40  # the finished start of the process is gone
+    for element in ("approve_production", "approve_technical"):
+        run = _complete(run, element, {"approved": True})
+    snapshot = run.snapshot()
+    assert _ready(run) == {"report_progress"}
+    assert snapshot.data["customer"] == "C"
+    assert {k: snapshot.data[k] for k in ("approval_sales", "approval_production", "approval_technical")} == {
+        "approval_sales": {"approved": True}, "approval_production": {"approved": True},
+        "approval_technical": {"approved": True},
+    }  # fmt: skip

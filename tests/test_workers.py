@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -22,7 +22,7 @@ from .conftest import user
 from .test_services import REGISTER, _start
 
 ROOT = Path(__file__).resolve().parent.parent
-PAST = datetime(2020, 1, 1, tzinfo=timezone.utc)
+PAST = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def _due_timers(app: Flask, count: int) -> list[int]:
@@ -85,7 +85,7 @@ def test_workers_killed_mid_way_lose_nothing_and_fire_nothing_twice(app: Flask, 
 
 
 def test_fire_due_command_moves_time_for_drills(app: Flask, database_url: str) -> None:
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     with app.app_context():
         session = db.session()
         instance_id, task = _start(session, now=t0)

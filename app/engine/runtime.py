@@ -94,6 +94,59 @@ def _first_line(err: Exception) -> str:
     return text if not notes else f"{text} ({notes[0]})"
 
 
+def prune_finished(workflow: BpmnWorkflow) -> int:
+    """Drop the finished tasks above the open part of the task tree; returns how many.
+
+    SpiffWorkflow keeps every completed task, so an instance's state and the cost of every step
+    grow with its history, and a loop breaks outright after ~333 rounds (the task iterator stops
+    at depth 1000). History lives in the audit trail, so the tree only needs its open part: the
+    subtree under the deepest common ancestor of all unfinished tasks. Everything a join, a
+    boundary event or a subprocess looks at is inside that subtree: parallel branches hang under
+    their split, which is that ancestor or above it only when it is finished with no open
+    branch. The subtree is hung directly under the root.
+    """
+    root = workflow.task_tree
+    open_tasks = [t for t in workflow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+    if not open_tasks:
+        return 0
+    keep_from = _common_ancestor(open_tasks)
+    if keep_from is root or keep_from.parent is root:
+        return 0
+    kept = {root.id: root}
+    stack = [keep_from]
+    while stack:
+        task = stack.pop()
+        kept[task.id] = task
+        stack.extend(task.children)
+    removed = [task_id for task_id in workflow.tasks if task_id not in kept]
+    root._children = [keep_from.id]
+    keep_from._parent = root.id
+    workflow.tasks = kept
+    for task_id in removed:
+        workflow.subprocesses.pop(task_id, None)
+    if workflow.last_task is not None and workflow.last_task.id not in kept:
+        workflow.last_task = keep_from
+    return len(removed)
+
+
+def _common_ancestor(tasks: list[Any]) -> Any:
+    def lineage(task: Any) -> list[Any]:
+        chain = []
+        while task is not None:
+            chain.append(task)
+            task = task.parent
+        return chain[::-1]  # root first
+
+    common = lineage(tasks[0])
+    for task in tasks[1:]:
+        other = lineage(task)
+        depth = 0
+        while depth < min(len(common), len(other)) and common[depth] is other[depth]:
+            depth += 1
+        common = common[:depth]
+    return common[-1]
+
+
 class ProcessRun:
     """One process instance in memory, between load and dump."""
 
@@ -125,6 +178,8 @@ class ProcessRun:
         return cls(model, load_workflow(state, model.spec, model.subprocess_specs))
 
     def dump(self) -> dict[str, Any]:
+        """The state to store: only the open part of the task tree (see `prune_finished`)."""
+        prune_finished(self.workflow)
         return dump_workflow(self.workflow)
 
     # operations ---------------------------------------------------------------------------
