@@ -190,3 +190,20 @@ def test_message_reaches_the_waiting_instance_by_correlation_p5(base: str) -> No
         "task_completed",
         "instance_completed",
     ]
+
+
+def test_endless_script_fails_the_step_and_loses_nothing(base: str) -> None:
+    diagram = (Path(__file__).parent / "fixtures" / "endless_script.bpmn").read_bytes()
+    status, body = upload(base, f"{API}/process-definitions", "e.bpmn", diagram, login(base, "process_owners1"))
+    assert status in (200, 201), body
+    token = login(base, "after_sales1")
+    status, instance = call(base, "POST", f"{API}/process-instances", {"process_id": "endless_script"}, token)
+    task_id = instance["open_tasks"][0]["id"]
+    status, body = call(
+        base, "POST", f"{API}/tasks/{task_id}/complete", {"data": {}}, token, headers={"Accept-Language": "en"}
+    )
+    assert status == 422
+    assert body["error"]["code"] == "process_error"
+    assert "ran longer than" in body["error"]["message"]
+    status, after = call(base, "GET", f"{API}/process-instances/{instance['id']}", token=token)
+    assert [t["id"] for t in after["open_tasks"]] == [task_id]  # nothing was saved: the task is still open
