@@ -28,6 +28,10 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
 
     db.init_app(app, config.database_url)
 
+    from .services import audit
+
+    audit.install(app.extensions["shouhou_db"].session_factory)
+
     from flask_wtf.csrf import CSRFProtect
 
     csrf = CSRFProtect(app)

@@ -1,18 +1,21 @@
-"""Operator commands (API.md): db upgrade, deploy, seed-demo, worker, timers fire-due."""
+"""Operator commands (API.md): db upgrade, deploy, seed-demo, worker, timers fire-due,
+audit verify. Each runs inside the app context that `flask --app app` provides."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from .config import PROJECT_ROOT, Config
 from .extensions import db
 
 
-def alembic_config(url: str) -> object:
+def alembic_config(url: str) -> Any:
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
@@ -24,7 +27,7 @@ def alembic_config(url: str) -> object:
 def upgrade_database(url: str, revision: str = "head") -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)  # type: ignore[arg-type]
+    command.upgrade(alembic_config(url), revision)
 
 
 def _config() -> Config:
@@ -32,78 +35,91 @@ def _config() -> Config:
     return config
 
 
-def register_cli(app: Flask) -> None:
-    @app.cli.group("db")
-    def db_group() -> None:
-        """Database schema (Alembic)."""
+db_group = AppGroup("db", help="Database schema (Alembic).")
+timers_group = AppGroup("timers", help="Timer events.")
+audit_group = AppGroup("audit", help="The audit trail.")
 
-    @db_group.command("upgrade")
-    @click.argument("revision", default="head")
-    def db_upgrade(revision: str) -> None:
-        """Create or migrate the schema."""
-        upgrade_database(_config().database_url, revision)
-        from .services.demo import seed_groups
 
-        seed_groups(db.session())
-        click.echo(f"database at {revision}")
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema, and the standard groups."""
+    from .services.demo import seed_groups
 
-    @app.cli.command("deploy")
-    @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def deploy(paths: tuple[Path, ...]) -> None:
-        """Deploy diagrams (default: all of bpmn/) with their forms as new versions."""
-        from .forms_runtime import read_forms_dir
-        from .services import definitions
-        from .services.errors import DeploymentRejected
+    upgrade_database(_config().database_url, revision)
+    seed_groups(db.session())
+    click.echo(f"database at {revision}")
 
-        config = _config()
-        files = list(paths) or sorted(config.bpmn_dir.glob("*.bpmn"))
-        forms = read_forms_dir(config.forms_dir)
-        failed = False
-        for path in files:
-            try:
-                result = definitions.deploy(db.session(), path.read_bytes(), forms, None, path.name)
-            except DeploymentRejected as err:
-                failed = True
-                click.echo(f"{path.name}: refused", err=True)
-                for problem in err.problems:
-                    where = problem["element_id"] or (f"line {problem['line']}" if problem["line"] else "")
-                    click.echo(f"  - {where}: {problem['message']}", err=True)
-                continue
-            state = "deployed" if result.created else "unchanged"
-            click.echo(f"{result.definition.process_id} version {result.definition.version} ({state})")
-        if failed:
-            raise SystemExit(1)
 
-    @app.cli.command("seed-demo")
-    def seed_demo() -> None:
-        """Load the demo organisation (idempotent)."""
-        from .services.demo import DEMO_PASSWORD
-        from .services.demo import seed_demo as run
+@click.command("deploy")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def deploy(paths: tuple[Path, ...]) -> None:
+    """Deploy diagrams (default: all of bpmn/) with their forms as new versions."""
+    from .forms_runtime import read_forms_dir
+    from .services import definitions
+    from .services.errors import DeploymentRejected
 
-        names = run(db.session())
-        click.echo(f"{len(names)} demo users, password {DEMO_PASSWORD}: {', '.join(names)}")
+    config = _config()
+    forms = read_forms_dir(config.forms_dir)
+    failed = False
+    for path in list(paths) or sorted(config.bpmn_dir.glob("*.bpmn")):
+        try:
+            result = definitions.deploy(db.session(), path.read_bytes(), forms, None, path.name)
+        except DeploymentRejected as err:
+            failed = True
+            click.echo(f"{path.name}: refused", err=True)
+            for problem in err.problems:
+                where = problem["element_id"] or (f"line {problem['line']}" if problem["line"] else "")
+                click.echo(f"  - {where}: {problem['message']}", err=True)
+            continue
+        state = "deployed" if result.created else "unchanged"
+        click.echo(f"{result.definition.process_id} version {result.definition.version} ({state})")
+    if failed:
+        raise SystemExit(1)
 
-    @app.cli.group("timers")
-    def timers_group() -> None:
-        """Timer events."""
 
-    @timers_group.command("fire-due")
-    @click.option("--now", "now_text", help="ISO 8601 instant to fire as of (default: the clock)")
-    def fire_due(now_text: str | None) -> None:
-        """Fire every timer due at or before --now."""
-        from .services import timers
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo organisation (idempotent)."""
+    from .services.demo import DEMO_PASSWORD
+    from .services.demo import seed_demo as run
 
-        now = _parse_instant(now_text) if now_text else None
-        report = timers.fire_due(db.session(), now)
-        click.echo(f"fired {report.fired} timers in {report.instances} instances ({report.failed} failed)")
+    names = run(db.session())
+    click.echo(f"{len(names)} demo users, password {DEMO_PASSWORD}: {', '.join(names)}")
 
-    @app.cli.command("worker")
-    @click.option("--once", is_flag=True, help="do one pass and exit")
-    def worker(once: bool) -> None:
-        """Run the background worker: timers (and, later, messages and notifications)."""
-        from .worker import run_worker
 
-        run_worker(current_app, once=once)
+@timers_group.command("fire-due")
+@click.option("--now", "now_text", help="ISO 8601 instant to fire as of (default: the clock)")
+def fire_due(now_text: str | None) -> None:
+    """Fire every timer due at or before --now."""
+    from .services import timers
+
+    now = _parse_instant(now_text) if now_text else None
+    report = timers.fire_due(db.session(), now)
+    click.echo(f"fired {report.fired} timers in {report.instances} instances ({report.failed} failed)")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of every audit event; exit 1 naming the first broken event."""
+    from .services import audit
+
+    report = audit.verify(db.session())
+    if report.intact:
+        click.echo(f"audit trail intact: {report.checked} events")
+        return
+    where = f"event {report.broken_event_id}" if report.broken_event_id else "the chain's end"
+    click.echo(f"audit trail BROKEN at {where}: {report.problem} ({report.checked} intact before it)", err=True)
+    raise SystemExit(1)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="do one pass and exit")
+def worker(once: bool) -> None:
+    """Run the background worker: due timers, until SIGTERM."""
+    from .worker import run_worker
+
+    run_worker(current_app._get_current_object(), once=once)  # type: ignore[attr-defined]
 
 
 def _parse_instant(text: str) -> datetime:
@@ -114,3 +130,8 @@ def _parse_instant(text: str) -> datetime:
     if value.tzinfo is None:
         raise click.BadParameter("give a time zone, e.g. 2026-11-27T09:00:00+08:00")
     return value
+
+
+def register_cli(app: Flask) -> None:
+    for command in (db_group, timers_group, audit_group, deploy, seed_demo, worker):
+        app.cli.add_command(command)

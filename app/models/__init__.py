@@ -1,10 +1,11 @@
-from .audit import AuditEvent
+from .audit import AuditChainHead, AuditEvent
 from .base import Base, utcnow
 from .processes import HumanTask, MessageSubscription, ProcessDefinition, ProcessInstance, ProcessTimer
 from .users import ApiToken, Group, User, user_groups
 
 __all__ = [
     "ApiToken",
+    "AuditChainHead",
     "AuditEvent",
     "Base",
     "Group",

@@ -25,6 +25,10 @@ class AuditEvent(Base):
     data_before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     data_after: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     details: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # The hash chain (P4): set when the transaction commits, in commit order.
+    chain_seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_events_instance", "instance_id", "id"),)
 
@@ -33,3 +37,13 @@ class AuditEvent(Base):
         before = self.data_before or {}
         after = self.data_after or {}
         return [(k, before.get(k), after.get(k), k in before) for k in sorted(before.keys() | after.keys())]
+
+
+class AuditChainHead(Base):
+    """The last link of the audit hash chain; one row, locked by every committing writer."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))

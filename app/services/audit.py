@@ -1,15 +1,28 @@
-"""Writing audit events; always in the caller's transaction (P4)."""
+"""The audit trail (P4): events written in the caller's transaction and chained by hash.
+
+Every event gets the next sequence number and `hash = sha256(prev_hash + canonical event)` when
+its transaction commits; the chain head is one locked row, so links follow commit order even
+with several processes. `verify` recomputes the chain and names the first event that was
+changed, removed or reordered.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import AuditEvent, User
+from app.models import AuditChainHead, AuditEvent, User
 
 SYSTEM_ACTOR = "system"
+GENESIS = "0" * 64
+_PENDING = "shouhou_audit_unsealed"
 
 
 def record(
@@ -38,7 +51,99 @@ def record(
         details=details,
     )
     session.add(event)
+    session.info.setdefault(_PENDING, []).append(event)
     return event
+
+
+def event_digest(prev_hash: str, entry: AuditEvent) -> str:
+    """The chain link of one event. Changing this breaks every stored chain: don't."""
+    canonical = json.dumps(
+        {
+            "seq": entry.chain_seq,
+            "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "instance_id": entry.instance_id,
+            "actor": entry.actor_name,
+            "action": entry.action,
+            "task_id": entry.task_id,
+            "element_id": entry.element_id,
+            "before": entry.data_before,
+            "after": entry.data_after,
+            "details": entry.details,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def _seal_pending(session: Session) -> None:
+    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    with session.no_autoflush:
+        head = session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one()
+        for entry in pending:
+            head.seq += 1
+            entry.chain_seq = head.seq
+            entry.prev_hash = head.hash
+            entry.hash = event_digest(head.hash, entry)
+            head.hash = entry.hash
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Seal every transaction's audit events as it commits."""
+    event.listen(factory, "before_commit", _seal_pending)
+    event.listen(factory, "after_rollback", _forget_pending)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_event_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def _in_chain_order(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.chain_seq > last).order_by(AuditEvent.chain_seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].chain_seq or last
+        session.expunge_all()
+
+
+def verify(session: Session) -> ChainReport:
+    """Recompute the chain from the first event to the head."""
+    head = session.get(AuditChainHead, 1)
+    unsealed = session.scalars(select(AuditEvent.id).where(AuditEvent.chain_seq.is_(None)).limit(1)).first()
+    if unsealed is not None:
+        return ChainReport(0, unsealed, "event is not part of the chain")
+    prev, expected, checked = GENESIS, 1, 0
+    for entry in _in_chain_order(session):
+        if entry.chain_seq != expected:
+            return ChainReport(checked, entry.id, f"sequence jumps from {expected - 1} to {entry.chain_seq}")
+        if entry.prev_hash != prev:
+            return ChainReport(checked, entry.id, "does not follow the previous event")
+        if entry.hash != event_digest(prev, entry):
+            return ChainReport(checked, entry.id, "content was changed")
+        prev, expected, checked = entry.hash, expected + 1, checked + 1
+    if head is None or head.seq != checked or head.hash != prev:
+        return ChainReport(checked, None, "the chain is shorter than its head says: events were removed")
+    return ChainReport(checked)
 
 
 def data_diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

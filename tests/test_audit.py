@@ -1,0 +1,109 @@
+"""The audit trail is a hash chain (P4): any change, removal or reordering is detected."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.orm import Session
+
+from app.cli import upgrade_database
+from app.models import AuditEvent
+from app.services import audit, tasks
+
+from .conftest import user
+from .test_services import REGISTER, _start
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def busy(session: Session) -> Iterator[Session]:
+    """A trail with a few instances' worth of events; the test may tamper with it."""
+    for _ in range(3):
+        _, task = _start(session)
+        tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en")
+    yield session
+
+
+def _events(session: Session) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).order_by(AuditEvent.chain_seq)))
+
+
+def test_every_committed_event_is_chained_in_order(busy: Session) -> None:
+    events = _events(busy)
+    assert [e.chain_seq for e in events] == list(range(1, len(events) + 1))
+    assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(events))
+    report = audit.verify(busy)
+    assert report.intact and report.checked == len(events)
+
+
+def test_a_changed_event_is_named(busy: Session) -> None:
+    victim = _events(busy)[4]
+    original = victim.actor_name
+    busy.execute(update(AuditEvent).where(AuditEvent.id == victim.id).values(actor_name="someone_else"))
+    busy.commit()
+    report = audit.verify(busy)
+    assert (report.broken_event_id, report.problem) == (victim.id, "content was changed")
+    busy.execute(update(AuditEvent).where(AuditEvent.id == victim.id).values(actor_name=original))
+    busy.commit()
+    assert audit.verify(busy).intact
+
+
+def test_reordered_events_are_detected(busy: Session) -> None:
+    events = _events(busy)
+    (a, a_seq), (b, b_seq) = [(e.id, e.chain_seq) for e in events[-2:]]
+    busy.execute(update(AuditEvent).where(AuditEvent.id == a).values(chain_seq=-1))
+    busy.execute(update(AuditEvent).where(AuditEvent.id == b).values(chain_seq=a_seq))
+    busy.execute(update(AuditEvent).where(AuditEvent.id == a).values(chain_seq=b_seq))
+    busy.commit()
+    assert audit.verify(busy).broken_event_id == b
+    for event_id, seq in ((a, -1), (b, b_seq), (a, a_seq)):  # put them back
+        busy.execute(update(AuditEvent).where(AuditEvent.id == event_id).values(chain_seq=seq))
+    busy.commit()
+    assert audit.verify(busy).intact
+
+
+def test_a_removed_event_is_detected(busy: Session) -> None:
+    events = _events(busy)
+    busy.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": events[2].id})
+    busy.commit()
+    report = audit.verify(busy)
+    assert report.broken_event_id == events[3].id
+    assert not report.intact
+
+
+def test_verify_command_exit_status(app: Flask, database_url: str, tmp_path: Path) -> None:
+    env = os.environ | {"SHOUHOU_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "flask", "--app", "app", "audit", "verify"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    # Earlier tests in this module tampered with the trail (deleted and reordered events).
+    assert result.returncode == 1
+    assert "BROKEN" in result.stderr
+
+
+def test_upgrading_chains_events_written_before_the_chain(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade_database(url, "0002")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for n in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO audit_events (at, actor_name, action, details) VALUES (:at, 'system', 'deployed', :d)"
+                ),
+                {"at": datetime(2026, 1, 1, n, tzinfo=UTC), "d": f'{{"n": {n}}}'},
+            )
+    upgrade_database(url)
+    with Session(engine) as session:
+        report = audit.verify(session)
+    engine.dispose()
+    assert report.intact and report.checked == 3
