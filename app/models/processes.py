@@ -21,8 +21,9 @@ class ProcessDefinition(Base):
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    # Large: loaded only when a version is parsed (once per process, see services.definitions).
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -38,7 +39,7 @@ class ProcessInstance(Base):
     process_id: Mapped[str] = mapped_column(String(100))
     business_key: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running")  # running | completed | error
-    state: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDocument, deferred=True)  # engine only
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.engine import ProcessRun
 from app.models import HumanTask, MessageSubscription, ProcessInstance, ProcessTimer, User
@@ -69,7 +69,9 @@ def _sync_tasks(
     open_rows = {
         row.id: row
         for row in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready")
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.status == "ready")
+            .options(lazyload("*"))
         )
     }
     ready_ids = {t.task_id for t in ready}
