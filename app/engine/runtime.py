@@ -79,6 +79,10 @@ def _engine_errors(fn: Any) -> Any:
             raise EngineError(_first_line(err), element_id) from None
         except SpiffWorkflowException as err:
             raise EngineError(_first_line(err)) from None
+        except (TaskNotReady, NoMatchingEvent):
+            raise
+        except Exception as err:  # noqa: BLE001 - a SpiffWorkflow bug on odd input must not be a 500
+            raise EngineError(f"{type(err).__name__}: {err}") from None
 
     return wrapper
 

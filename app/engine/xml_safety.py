@@ -57,6 +57,9 @@ def parse_diagram_xml(content: bytes) -> etree._Element:
         raise XmlProblem("syntax", str(err.msg), err.lineno) from None
     if root is None:
         raise XmlProblem("syntax", "no root element")
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # e.g. a DOCTYPE in UTF-16
+        raise XmlProblem("doctype", "DOCTYPE and ENTITY declarations are not allowed")
     for count, _element in enumerate(root.iter(), start=1):
         if count > MAX_ELEMENTS:
             raise XmlProblem("too_many_elements", f"more than {MAX_ELEMENTS} elements")

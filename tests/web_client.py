@@ -1,0 +1,41 @@
+"""A browser-less web client for tests: cookies, CSRF tokens from the pages, real HTTP."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class WebClient:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, fields: dict[str, str], csrf_from: str | None = None) -> tuple[int, str]:
+        if csrf_from is not None:
+            fields = {"csrf_token": self.csrf_token(csrf_from), **fields}
+        data = urllib.parse.urlencode(fields).encode()
+        return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))
+
+    def csrf_token(self, page: str) -> str:
+        _, body = self.get(page)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', body)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def login(self, username: str, password: str = "shouhou-demo") -> None:
+        status, body = self.post("/login", {"username": username, "password": password}, csrf_from="/login")
+        assert status == 200 and username in body, body[:500]
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode("utf-8", "replace")
