@@ -46,4 +46,10 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     app.register_blueprint(api_blueprint, url_prefix="/api/v1")
     register_error_handlers(app)
     register_cli(app)
+    if config.max_concurrent_requests > 0:
+        from .limits import ConcurrencyLimit
+
+        app.wsgi_app = ConcurrencyLimit(  # type: ignore[method-assign]
+            app.wsgi_app, config.max_concurrent_requests, config.queue_wait_seconds
+        )
     return app

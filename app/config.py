@@ -20,6 +20,8 @@ class Config:
     token_lifetime_hours: int = 12
     worker_interval_seconds: float = 5.0
     max_request_bytes: int = 4 * 1024 * 1024
+    max_concurrent_requests: int = 0  # per process; 0: no limit (development server)
+    queue_wait_seconds: float = 0.5
     testing: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -32,6 +34,8 @@ class Config:
             secret_key=secret,
             timezone=os.environ.get("SHOUHOU_TIMEZONE", "Asia/Shanghai"),
             worker_interval_seconds=float(os.environ.get("SHOUHOU_WORKER_INTERVAL", "5")),
+            max_concurrent_requests=int(os.environ.get("SHOUHOU_MAX_CONCURRENT", "0")),
+            queue_wait_seconds=float(os.environ.get("SHOUHOU_QUEUE_WAIT", "0.5")),
         )
 
 

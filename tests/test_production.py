@@ -1,0 +1,109 @@
+"""The production shape on this machine (P6): gunicorn with several processes and threads, two
+`flask worker` processes, one database; driven over loopback HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+
+from .http_client import call, login
+from .test_services import REGISTER
+from .test_workers import _due_timers, _fired_counts
+
+ROOT = Path(__file__).resolve().parent.parent
+API = "/api/v1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            if call(base, "GET", f"{API}/openapi.json")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("gunicorn did not come up")
+
+
+@contextmanager
+def gunicorn(database_url: str, processes: int = 2, threads: int = 4, **extra: str) -> Iterator[str]:
+    port = _free_port()
+    env = os.environ | {
+        "SHOUHOU_DATABASE_URL": database_url,
+        "SHOUHOU_SECRET_KEY": "production-shape-test",
+        "SHOUHOU_BIND": f"127.0.0.1:{port}",
+        "SHOUHOU_WEB_PROCESSES": str(processes),
+        "SHOUHOU_WEB_THREADS": str(threads),
+        **extra,
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_app()"]
+    with running(command, env) as process:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(base, process)
+        yield base
+
+
+def test_several_web_processes_and_workers_share_one_database(app: Flask, database_url: str) -> None:
+    overdue = _due_timers(app, 20)
+    worker_env = os.environ | {"SHOUHOU_DATABASE_URL": database_url, "SHOUHOU_WORKER_INTERVAL": "0.2"}
+    worker = [sys.executable, "-m", "flask", "--app", "app", "worker"]
+    with gunicorn(database_url) as base, running(worker, worker_env), running(worker, worker_env):
+        token = login(base, "after_sales1")
+        for _ in range(5):
+            status, instance = call(
+                base, "POST", f"{API}/process-instances", {"process_id": "complaint_handling"}, token
+            )
+            assert status == 201
+            url = f"{API}/tasks/{instance['open_tasks'][0]['id']}/complete"
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                results = list(
+                    pool.map(lambda _, url=url: call(base, "POST", url, {"data": REGISTER}, token)[0], range(20))
+                )
+            assert sorted(results) == [200] + [409] * 19
+        deadline = time.monotonic() + 60
+        while _fired_counts(app, overdue) != dict.fromkeys(overdue, 1) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _fired_counts(app, overdue) == dict.fromkeys(overdue, 1)
+
+
+def test_load_beyond_capacity_is_refused_not_queued(database_url: str) -> None:
+    with gunicorn(database_url, processes=1, threads=8, SHOUHOU_MAX_CONCURRENT="1", SHOUHOU_QUEUE_WAIT="0.01") as base:
+        token = login(base, "after_sales1")
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(lambda _: call(base, "GET", f"{API}/tasks", token=token), range(64)))
+    statuses = {status for status, _ in answers}
+    assert statuses <= {200, 503} and 503 in statuses and 200 in statuses
+    busy = next(body for status, body in answers if status == 503)
+    assert busy["error"]["code"] == "overloaded"
