@@ -155,3 +155,23 @@ def test_diagram_with_unknown_group_and_form_is_refused_by_element(session: Sess
     codes = {(p["code"], p["element_id"]) for p in info.value.problems}
     assert ("unknown_group", "prevent_recurrence") in codes
     assert ("unknown_form", "close_complaint") in codes
+
+
+def test_worklist_puts_overdue_first_and_undated_last_p2(session: Session) -> None:
+    owner, lead = user(session, "after_sales1"), user(session, "after_sales_leads1")
+    early = T0 - timedelta(days=1)
+    _, first = _start(session, now=early)
+    tasks.complete(session, owner, first.id, REGISTER, "en", now=early)
+    _, second = _start(session, now=T0)
+    tasks.complete(session, owner, second.id, REGISTER, "en", now=T0)
+    _, undated = _start(session)
+    tasks.release(session, owner, undated.id)  # register has no due interval
+    ids = [t.id for t in tasks.worklist(session, lead, limit=500)]
+    contact = [t.id for t in tasks.worklist(session, lead, limit=500) if t.element_id == "contact_customer"]
+    assert ids.index(contact[0]) < ids.index(undated.id)
+    due = [t.due_at for t in tasks.worklist(session, lead, limit=500) if t.due_at is not None]
+    assert due == sorted(due)
+    assert all(t.due_at is None for t in tasks.worklist(session, lead, limit=500)[len(due) :])
+    mine = tasks.worklist(session, owner, limit=500)
+    assert all(t.assignee_id in (None, owner.id) for t in mine)
+    assert all(t.candidate_group in owner.group_ids for t in mine if t.assignee_id is None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,27 +20,43 @@ from .instances import check_data_keys
 from .permissions import can_claim, can_release, can_view_task, can_work_on
 from .runs import save_run
 
-WORKLIST_LIMIT = 200
+WORKLIST_LIMIT = 50
+
+
+def _worklist_order(task: HumanTask) -> tuple[bool, datetime, datetime]:
+    return (task.due_at is None, task.due_at or task.created_at, task.created_at)
 
 
 def worklist(
     session: Session, user: User, instance_id: int | None = None, limit: int = WORKLIST_LIMIT
 ) -> list[HumanTask]:
     """Open tasks assigned to the user or unclaimed in one of their groups; overdue and
-    soonest-due first, tasks without a due date last."""
-    visible = or_(
-        HumanTask.assignee_id == user.id,
-        (HumanTask.assignee_id.is_(None)) & HumanTask.candidate_group.in_(user.group_ids),
-    )
-    query = (
-        select(HumanTask)
-        .where(HumanTask.status == "ready", visible)
-        .order_by(case((HumanTask.due_at.is_(None), 1), else_=0), HumanTask.due_at, HumanTask.created_at)
-        .limit(limit)
-    )
+    soonest-due first, tasks without a due date last.
+
+    One short index range scan per source (assigned to me; each of my groups) instead of one
+    query with an OR, so the cost does not grow with the number of open tasks (issue 5)."""
+    open_task = select(HumanTask).where(HumanTask.status == "ready")
     if instance_id is not None:
-        query = query.where(HumanTask.instance_id == instance_id)
-    return list(session.scalars(query))
+        visible = or_(
+            HumanTask.assignee_id == user.id,
+            HumanTask.assignee_id.is_(None) & HumanTask.candidate_group.in_(user.group_ids),
+        )
+        rows = session.scalars(open_task.where(HumanTask.instance_id == instance_id, visible)).all()
+        return sorted(rows, key=_worklist_order)[:limit]
+    sources = [open_task.where(HumanTask.assignee_id == user.id)] + [
+        open_task.where(HumanTask.candidate_group == group, HumanTask.assignee_id.is_(None))
+        for group in sorted(user.group_ids)
+    ]
+    found: list[HumanTask] = []
+    for source in sources:
+        dated = session.scalars(
+            source.where(HumanTask.due_at.is_not(None)).order_by(HumanTask.due_at, HumanTask.created_at).limit(limit)
+        ).all()
+        found.extend(dated)
+        if len(dated) < limit:
+            undated = source.where(HumanTask.due_at.is_(None)).order_by(HumanTask.created_at)
+            found.extend(session.scalars(undated.limit(limit - len(dated))).all())
+    return sorted(found, key=_worklist_order)[:limit]
 
 
 def _task(session: Session, user: User, task_id: str, *, for_update: bool = False) -> HumanTask:

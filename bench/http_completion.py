@@ -1,0 +1,133 @@
+"""Task completion over HTTP in the production shape (gunicorn, threaded, several processes).
+
+    .venv/bin/python bench/http_completion.py [sqlite|postgres] [clients] [completions]
+
+1. Latency: one client completes tasks one by one over HTTP (token auth, permission check,
+   validation, engine, task/timer sync, audit hash link, commit), interleaved with raw
+   SpiffWorkflow's own load-complete-steps-save cycle on the same diagram; prints both medians
+   and the median per-round ratio.
+2. Throughput: `clients` concurrent keep-alive clients complete `completions` tasks; prints
+   completions/s, p50/p99 latency and how many were refused (503) rather than queued.
+PostgreSQL: a fresh database on 127.0.0.1:5432 (user postgres), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from task_completion import REGISTER, RawCycle  # noqa: E402
+
+from app.extensions import db  # noqa: E402
+from app.services import instances  # noqa: E402
+from tests.conftest import _drop_postgres_database, _postgres_database, build_app, user  # noqa: E402
+from tests.http_client import login  # noqa: E402
+from tests.test_production import gunicorn  # noqa: E402
+
+
+def open_tasks(app: Any, count: int) -> list[str]:
+    with app.app_context():
+        session = db.session()
+        owner = user(session, "after_sales1")
+        ids = []
+        for _ in range(count):
+            instance = instances.start_instance(session, owner, "complaint_handling")
+            ids.append(instances.open_tasks(session, instance.id)[0].id)
+        return ids
+
+
+class Client:
+    def __init__(self, base: str, token: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.body = json.dumps({"data": REGISTER}).encode()
+
+    def complete(self, task_id: str) -> tuple[int, float]:
+        start = time.perf_counter()
+        self.connection.request("POST", f"/api/v1/tasks/{task_id}/complete", self.body, self.headers)
+        response = self.connection.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - start
+
+
+def latency(base: str, token: str, task_ids: list[str]) -> None:
+    raw, client = RawCycle(), Client(base, token)
+    samples = []
+    for task_id in task_ids:
+        status, seconds = client.complete(task_id)
+        assert status == 200, status
+        samples.append((raw(), seconds))
+    raw_ms = statistics.median(r for r, _ in samples) * 1000
+    http_ms = statistics.median(h for _, h in samples) * 1000
+    ratio = statistics.median(h / r for r, h in samples)
+    print(f"latency: raw SpiffWorkflow {raw_ms:.2f} ms, HTTP completion {http_ms:.2f} ms, ratio {ratio:.2f}x")
+
+
+def throughput(base: str, token: str, task_ids: list[str], clients: int) -> None:
+    queue = list(task_ids)
+    lock = threading.Lock()
+    results: list[tuple[int, float]] = []
+
+    def run() -> None:
+        client = Client(base, token)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                task_id = queue.pop()
+            outcome = client.complete(task_id)
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    done = [s for status, s in results if status == 200]
+    refused = sum(1 for status, _ in results if status == 503)
+    done.sort()
+    p50 = done[len(done) // 2] * 1000
+    p99 = done[int(len(done) * 0.99) - 1] * 1000
+    print(
+        f"throughput: {clients} clients, {len(done)} completed in {elapsed:.1f} s = {len(done) / elapsed:.0f}/s, "
+        f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, refused (503) {refused}, other {len(results) - len(done) - refused}"
+    )
+
+
+def main() -> None:
+    kind = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
+    clients = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    completions = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _postgres_database() if kind == "postgres" else f"sqlite:///{tmp}/bench.sqlite3"
+        try:
+            app = build_app(url, Path(tmp))
+            serial, parallel = open_tasks(app, 200), open_tasks(app, completions)
+            app.extensions["shouhou_db"].engine.dispose()
+            with gunicorn(url, processes=2, threads=4) as base:
+                token = login(base, "after_sales1")
+                print(f"{kind}, gunicorn 2 processes x 4 threads")
+                latency(base, token, serial)
+                throughput(base, token, parallel, clients)
+        finally:
+            if kind == "postgres":
+                _drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    main()
