@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from .extensions import db
 from .i18n import translate
 from .services.errors import DeploymentRejected, FormRejected, ServiceError
 from .web.locale import current_locale
@@ -60,6 +62,18 @@ def register_error_handlers(app: Flask) -> None:
         status = err.code or 500
         code, key = _HTTP_KEYS.get(status, ("http_error", "error.bad_request"))
         return error_response(status, code, translate(key, current_locale()))
+
+    @app.errorhandler(DBAPIError)
+    def database_error(err: DBAPIError) -> Any:
+        db.session().rollback()
+        code = getattr(err.orig, "sqlstate", None) or ""
+        if code in ("40001", "40P01", "55P03"):  # serialization failure, deadlock, lock timeout
+            return error_response(409, "conflict", translate("error.conflict", current_locale()))
+        if err.connection_invalidated or code.startswith("08") or code == "57P01":
+            log.warning("database unavailable: %s", err.orig)
+            return error_response(503, "database_unavailable", translate("error.database", current_locale()))
+        log.exception("database error on %s %s", request.method, request.path)
+        return error_response(500, "internal", translate("error.internal", current_locale()))
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> Any:

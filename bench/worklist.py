@@ -140,7 +140,8 @@ def main() -> None:
                 _drop_postgres_database(url)
     print(f"{kind}: worklist at 1,000 open instances: median {small[0]:.2f} ms, p95 {small[1]:.2f} ms")
     print(
-        f"{kind}: at {open_instances:,} open and {finished:,} finished tasks: median {large[0]:.2f} ms, p95 {large[1]:.2f} ms"
+        f"{kind}: at {open_instances:,} open and {finished:,} finished tasks: "
+        f"median {large[0]:.2f} ms, p95 {large[1]:.2f} ms"
     )
     print(f"{kind}: p95 ratio {large[1] / small[1]:.2f}x")
 

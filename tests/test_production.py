@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from .http_client import call, login
@@ -107,3 +108,34 @@ def test_load_beyond_capacity_is_refused_not_queued(database_url: str) -> None:
     assert statuses <= {200, 503} and 503 in statuses and 200 in statuses
     busy = next(body for status, body in answers if status == 503)
     assert busy["error"]["code"] == "overloaded"
+
+
+def _restart_postgres() -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    for _ in range(100):
+        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], check=False).returncode == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("PostgreSQL did not come back")
+
+
+def test_the_service_recovers_by_itself_after_a_database_restart(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("restarts the PostgreSQL server; the SQLite variant has no server to restart")
+    if os.geteuid() != 0 or not Path("/etc/postgresql").is_dir():
+        pytest.skip("needs root and a local PostgreSQL cluster to restart")
+    with gunicorn(database_url, processes=2, threads=2) as base:
+        token = login(base, "after_sales1")
+        assert call(base, "GET", f"{API}/tasks", token=token)[0] == 200
+        _restart_postgres()
+        statuses = [call(base, "GET", f"{API}/tasks", token=token)[0] for _ in range(20)]
+        assert set(statuses) <= {200, 503}, statuses  # never a 500 while it reconnects
+        assert statuses[-1] == 200
+        status, body = call(base, "POST", f"{API}/process-instances", {"process_id": "complaint_handling"}, token)
+        assert status == 201, body

@@ -85,6 +85,8 @@ def _seal_pending(session: Session) -> None:
     with session.no_autoflush:
         head = session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one()
         for entry in pending:
+            if entry not in session:  # recorded in a savepoint that was rolled back
+                continue
             head.seq += 1
             entry.chain_seq = head.seq
             entry.prev_hash = head.hash

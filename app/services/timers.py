@@ -1,5 +1,12 @@
-"""Firing due timers (P5). Several workers may run: each claims timers with
-`FOR UPDATE SKIP LOCKED` on PostgreSQL, so a timer fires once; SQLite has one writer at a time."""
+"""Firing due timers (P5).
+
+Several workers may run: each claims a batch of due timers with `FOR UPDATE SKIP LOCKED` on
+PostgreSQL (SQLite has one writer at a time), fires them instance by instance inside one
+transaction, with a savepoint per instance so that one failing instance does not hold back the
+others, and commits the batch at once. A timer's row is marked fired in the same transaction as
+the engine step it caused, so a worker killed mid-way leaves it waiting for the next pass, and
+no timer fires twice.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ from . import audit, definitions
 from .runs import save_run
 
 log = logging.getLogger(__name__)
-BATCH = 100
+BATCH = 50
 
 
 @dataclass
@@ -32,45 +39,54 @@ class FireReport:
 def fire_due(
     session: Session, now: datetime | None = None, batch: int = BATCH, max_batches: int | None = None
 ) -> FireReport:
-    """Fire every timer due at or before `now`, one instance per transaction."""
+    """Fire every timer due at or before `now`, a batch of instances per transaction."""
     now = now or utcnow()
     report = FireReport()
-    batches = 0
     skip: set[int] = set()
+    batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
-        instance_id = _claim_next_instance(session, now, skip)
-        if instance_id is None:
+        claimed = _claim_batch(session, now, skip, batch)
+        if not claimed:
             session.rollback()
             break
-        outcome = _fire_instance(session, instance_id, now)
-        if outcome is None:
-            skip.add(instance_id)
-            report.conflicts += 1
-        elif outcome < 0:
-            skip.add(instance_id)
-            report.failed += 1
-        else:
-            report.fired += outcome
-            report.instances += 1
+        fired = failed = 0
+        for instance_id in claimed:
+            outcome = _fire_instance(session, instance_id, now)
+            if outcome < 0:
+                skip.add(instance_id)
+                failed += 1
+            else:
+                fired += outcome
+        try:
+            session.commit()
+        except StaleDataError:  # a web request changed one of them meanwhile: next pass
+            session.rollback()
+            skip.update(claimed)
+            report.conflicts += len(claimed)
+            continue
+        report.fired += fired
+        report.instances += len(claimed) - failed
+        report.failed += failed
     return report
 
 
-def _claim_next_instance(session: Session, now: datetime, skip: set[int]) -> int | None:
+def _claim_batch(session: Session, now: datetime, skip: set[int], batch: int) -> list[int]:
     query = (
         select(ProcessTimer.instance_id)
         .where(ProcessTimer.status == "waiting", ProcessTimer.due_at <= now)
         .order_by(ProcessTimer.due_at)
-        .limit(1)
+        .limit(batch)
         .with_for_update(skip_locked=True)
     )
     if skip:
         query = query.where(ProcessTimer.instance_id.not_in(skip))
-    return session.scalars(query).first()
+    return sorted(set(session.scalars(query)))  # one lock order for every worker: no deadlocks
 
 
-def _fire_instance(session: Session, instance_id: int, now: datetime) -> int | None:
-    """Fire the instance's due timers; the number fired, None on a conflict, -1 on failure."""
+def _fire_instance(session: Session, instance_id: int, now: datetime) -> int:
+    """Fire one instance's due timers inside a savepoint; the number fired, -1 on failure."""
+    savepoint = session.begin_nested()
     instance = session.scalars(
         select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update(of=ProcessInstance)
     ).first()
@@ -78,20 +94,22 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int | N
         session.scalars(
             select(ProcessTimer)
             .where(
-                ProcessTimer.instance_id == instance_id, ProcessTimer.status == "waiting", ProcessTimer.due_at <= now
+                ProcessTimer.instance_id == instance_id,
+                ProcessTimer.status == "waiting",
+                ProcessTimer.due_at <= now,
             )
             .with_for_update()
         )
     )
     if instance is None or not due:
-        session.rollback()
+        savepoint.commit()
         return 0
     loaded = definitions.loaded(instance.definition)
     try:
         run = ProcessRun.load(loaded.model, instance.state)
         fired = run.fire_due_timers(now)
     except EngineError as err:
-        session.rollback()
+        savepoint.rollback()
         log.error("timers of instance %s failed: %s", instance_id, err)
         _mark_failed(session, instance_id, now, str(err))
         return -1
@@ -109,19 +127,15 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int | N
             details={"due_at": row.due_at.isoformat(), "fired": row.element_id in fired},
         )
     save_run(session, instance, run, loaded, now, None)
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        return None
+    savepoint.commit()
     return len(due)
 
 
 def _mark_failed(session: Session, instance_id: int, now: datetime, message: str) -> None:
+    """The instance stops with its error shown; its timers stay for after a fix."""
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         return
     instance.status = "error"
     instance.error = message
     audit.record(session, "instance_failed", None, now, instance_id=instance_id, details={"error": message})
-    session.commit()
