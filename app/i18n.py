@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.no_process": {"zh_CN": "没有已部署的流程 {process_id}。", "en": "No deployed process {process_id}."},
     "error.internal": {"zh_CN": "服务器内部错误，已记录。", "en": "Internal error; it has been logged."},
     "error.too_large": {"zh_CN": "请求过大。", "en": "The request is too large."},
+    "error.reserved_fields": {
+        "zh_CN": "字段名不可用（以 _ 开头或与脚本保留名冲突）：{fields}",
+        "en": "Field names not allowed (starting with _ or reserved for scripts): {fields}",
+    },
     "error.database": {"zh_CN": "数据库暂时不可用，请稍后重试。", "en": "The database is unavailable; retry shortly."},
     "error.rate": {"zh_CN": "请求过多，请稍后再试。", "en": "Too many requests; try again shortly."},
     "error.not_waiting": {

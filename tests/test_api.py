@@ -127,10 +127,10 @@ def test_malformed_bodies_get_a_400_not_a_500(base: str, raw: bytes, code: str) 
 
 def test_data_keys_that_shadow_script_helpers_are_refused(base: str) -> None:
     token = login(base, "after_sales1")
-    status, _body = call(
-        base, "POST", f"{API}/process-instances", {"process_id": "complaint_handling", "data": {"_getattr_": 1}}, token
-    )
+    start = {"process_id": "complaint_handling", "data": {"_getattr_": 1, "math": 2}}
+    status, body = call(base, "POST", f"{API}/process-instances", start, token, headers={"Accept-Language": "en"})
     assert status == 400
+    assert body["error"]["message"].endswith("_getattr_, math")
 
 
 def test_unknown_process_is_a_404_in_the_callers_language(base: str) -> None:

@@ -22,7 +22,7 @@ def check_data_keys(data: dict[str, Any]) -> None:
     """Task data becomes script globals: refuse keys that would shadow the script helpers."""
     bad = sorted(k for k in data if not isinstance(k, str) or k.startswith("_") or k in RESERVED_NAMES)
     if bad:
-        raise ServiceError("error.bad_request", fields=bad)
+        raise ServiceError("error.reserved_fields", fields=", ".join(map(str, bad)))
 
 
 def start_instance(
