@@ -15,6 +15,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/pip install --quiet -r requirements.txt
   echo "$want" > "$stamp"
 fi
+# bpmn-js and its assets, served by the product itself (frontend/package-lock.json pins them)
+lock_stamp=frontend/node_modules/.lock.sha256
+want_lock=$(sha256sum frontend/package-lock.json | cut -d' ' -f1)
+if [ ! -f "$lock_stamp" ] || [ "$(cat "$lock_stamp")" != "$want_lock" ]; then
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want_lock" > "$lock_stamp"
+fi
 if [ "${1:-}" = "--browser" ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq

@@ -104,6 +104,18 @@ def test_login_complete_register_and_see_it_in_history(browser: webdriver.Chrome
     assert "after_sales1" in rows[1].text and "SO-2026-001" in rows[1].text
     assert "第一时间联系客户" in browser.find_element(By.ID, "open-tasks").text
 
+    # The diagram, drawn by bpmn-js served from the product, marks what happened (P4).
+    WebDriverWait(browser, 15).until(
+        lambda b: b.find_element(By.ID, "diagram").get_attribute("data-rendered") is not None
+    )
+    assert browser.find_element(By.ID, "diagram").get_attribute("data-rendered") == "true"
+    done = browser.find_element(By.CSS_SELECTOR, 'g.djs-element[data-element-id="register_complaint"]')
+    assert "shouhou-done" in done.get_attribute("class")
+    active = browser.find_element(By.CSS_SELECTOR, 'g.djs-element[data-element-id="contact_customer"]')
+    assert "shouhou-active" in active.get_attribute("class")
+    waiting = browser.find_element(By.CSS_SELECTOR, 'g.djs-element[data-element-id="contact_overdue"]')
+    assert "shouhou-waiting" in waiting.get_attribute("class")
+
     _click_and_wait(browser, By.ID, "switch-language")
     assert "Current tasks" in browser.page_source
     _click_and_wait(browser, By.ID, "switch-language")

@@ -36,3 +36,36 @@ def test_pages_need_a_login(live_server: LiveServer) -> None:
     except urllib.error.HTTPError as err:
         assert err.code == 302
         assert "/login" in err.headers["Location"]
+
+
+def test_auditor_exports_an_instances_history(live_server: LiveServer) -> None:
+    import csv
+    import io
+    import json
+
+    from .http_client import call, login
+    from .test_services import REGISTER
+    from .web_client import WebClient
+
+    token = login(live_server.url, "after_sales1")
+    _, instance = call(
+        live_server.url, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token
+    )
+    task_id = instance["open_tasks"][0]["id"]
+    data = {**REGISTER, "customer": '=HYPERLINK("http://evil")'}
+    assert call(live_server.url, "POST", f"/api/v1/tasks/{task_id}/complete", {"data": data}, token)[0] == 200
+    auditor = WebClient(live_server.url)
+    auditor.login("auditors1")
+    status, page = auditor.get(f"/instances/{instance['id']}?actor=after_sales1&action=task_completed")
+    assert status == 200 and page.count('class="event"') == 1
+    status, text = auditor.get(f"/instances/{instance['id']}/history.csv")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [r["action"] for r in rows] == ["instance_started", "task_completed"]
+    assert json.loads(rows[1]["data_after"])["customer"].startswith("=HYPERLINK")  # inside JSON: inert
+    status, text = auditor.get(f"/instances/{instance['id']}/history.json?action=task_completed")
+    [event] = json.loads(text)
+    assert event["actor"] == "after_sales1" and len(event["hash"]) == 64
+    outsider = WebClient(live_server.url)
+    outsider.login("engineers1")
+    assert outsider.get(f"/instances/{instance['id']}/history.csv")[0] == 404
+    assert outsider.get(f"/instances/{instance['id']}/diagram.bpmn")[0] == 404

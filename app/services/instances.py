@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import RESERVED_NAMES, EngineError, ProcessRun
-from app.models import AuditEvent, HumanTask, ProcessInstance, User, utcnow
+from app.models import AuditEvent, HumanTask, ProcessInstance, ProcessTimer, User, utcnow
 
 from . import audit, definitions
 from .errors import Forbidden, NotFound, ProcessFailed, ServiceError
@@ -118,6 +118,47 @@ def history(session: Session, instance_id: int) -> list[AuditEvent]:
     return list(
         session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
     )
+
+
+@dataclass(frozen=True)
+class DiagramMarks:
+    """What the instance's diagram shows: its version's XML, the user tasks done (with how long
+    each took, in seconds), the ones open now, and the timers waiting."""
+
+    bpmn_xml: str
+    done: dict[str, list[float]]
+    active: list[str]
+    waiting: list[str]
+
+
+def diagram_marks(session: Session, user: User, instance_id: int) -> DiagramMarks:
+    instance = get_instance(session, user, instance_id)
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).all()
+    done: dict[str, list[float]] = {}
+    for row in rows:
+        if row.status == "completed" and row.completed_at is not None:
+            done.setdefault(row.element_id, []).append((row.completed_at - row.created_at).total_seconds())
+    timers = session.scalars(
+        select(ProcessTimer.element_id).where(ProcessTimer.instance_id == instance.id, ProcessTimer.status == "waiting")
+    ).all()
+    return DiagramMarks(
+        bpmn_xml=instance.definition.bpmn_xml,
+        done=done,
+        active=sorted({row.element_id for row in rows if row.status == "ready"}),
+        waiting=sorted(set(timers)),
+    )
+
+
+def filtered_history(
+    session: Session, user: User, instance_id: int, actor: str | None = None, action: str | None = None
+) -> list[AuditEvent]:
+    get_instance(session, user, instance_id)
+    query = select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.chain_seq)
+    if actor:
+        query = query.where(AuditEvent.actor_name == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(session.scalars(query))
 
 
 def list_instances(session: Session, user: User, limit: int = 100) -> list[ProcessInstance]:

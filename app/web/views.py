@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from werkzeug.wrappers import Response
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.config import Config
+from app.config import PROJECT_ROOT, Config
 from app.extensions import db
 from app.forms_runtime import coerce_html_form, field_views
 from app.i18n import translate
@@ -19,6 +33,7 @@ from app.models import User, utcnow
 from app.services import definitions, instances, tasks, users
 from app.services.errors import FormRejected, ServiceError
 
+from .exports import event_row, history_csv
 from .locale import current_locale
 
 web_blueprint = Blueprint("web", __name__, template_folder="templates")
@@ -86,7 +101,7 @@ def login() -> Any:
 
 
 @web_blueprint.post("/logout")
-def logout() -> Response:
+def logout() -> WerkzeugResponse:
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -170,7 +185,7 @@ def start_page() -> str:
 
 @web_blueprint.post("/start")
 @login_required
-def start_process() -> Response:
+def start_process() -> WerkzeugResponse:
     process_id = request.form.get("process_id", "")
     business_key = request.form.get("business_key", "").strip()[:100] or None
     instance = instances.start_instance(db.session(), _user(), process_id, {}, business_key)
@@ -190,6 +205,47 @@ def instances_page() -> str:
 @web_blueprint.get("/instances/<int:instance_id>")
 @login_required
 def instance_page(instance_id: int) -> str:
-    view = instances.instance_view(db.session(), _user(), instance_id)
-    names = users.group_names(db.session(), current_locale())
-    return render_template("instance.html", view=view, instance=view.instance, group_names=names)
+    session_ = db.session()
+    view = instances.instance_view(session_, _user(), instance_id)
+    actor, action = request.args.get("actor") or None, request.args.get("action") or None
+    history = instances.filtered_history(session_, _user(), instance_id, actor, action)
+    marks = instances.diagram_marks(session_, _user(), instance_id)
+    return render_template(
+        "instance.html",
+        view=view,
+        instance=view.instance,
+        history=history,
+        actors=sorted({e.actor_name for e in view.history}),
+        actions=sorted({e.action for e in view.history}),
+        marks={"done": marks.done, "active": marks.active, "waiting": marks.waiting},
+        group_names=users.group_names(session_, current_locale()),
+    )
+
+
+@web_blueprint.get("/instances/<int:instance_id>/diagram.bpmn")
+@login_required
+def instance_diagram(instance_id: int) -> Response:
+    marks = instances.diagram_marks(db.session(), _user(), instance_id)
+    return Response(marks.bpmn_xml, mimetype="application/xml")
+
+
+@web_blueprint.get("/instances/<int:instance_id>/history.<fmt>")
+@login_required
+def instance_history_export(instance_id: int, fmt: str) -> Response:
+    events = instances.filtered_history(
+        db.session(), _user(), instance_id, request.args.get("actor") or None, request.args.get("action") or None
+    )
+    filename = f"instance-{instance_id}-history.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        return Response(history_csv(events), mimetype="text/csv", headers=disposition)
+    if fmt == "json":
+        body = json.dumps([event_row(e) for e in events], ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/json", headers=disposition)
+    abort(404)
+
+
+@web_blueprint.get("/vendor/bpmn-js/<path:filename>")
+def bpmn_js_asset(filename: str) -> Response:
+    """bpmn-js as installed from the npm registry by scripts/setup.sh; never from a CDN."""
+    return send_from_directory(PROJECT_ROOT / "frontend" / "node_modules" / "bpmn-js" / "dist", filename, max_age=3600)
