@@ -215,14 +215,14 @@ def test_hostile_xml_is_refused_with_a_reason(content: bytes, code: str) -> None
     assert info.value.problems[0].code == code
 
 
-def test_unquoted_timer_is_refused_with_advice() -> None:
-    diagram = (
-        (ROOT / "bpmn" / "complaint_handling.bpmn")
-        .read_text()
-        .replace('"PT1H"</bpmn:timeDuration>', "PT1H</bpmn:timeDuration>")
-    )
+def test_unquoted_iso_timer_is_translated_and_juel_is_refused() -> None:
+    source = (ROOT / "bpmn" / "complaint_handling.bpmn").read_text()
+    model = parse_diagram(source.replace('"PT1H"</bpmn:timeDuration>', "PT1H</bpmn:timeDuration>").encode())
+    run = _complete(ProcessRun.start(model, {}, now=T0), "register_complaint", {})
+    assert [t.due_at for t in run.pending_timers()] == [T0 + timedelta(hours=1)]
+    juel = source.replace('"PT1H"</bpmn:timeDuration>', "${contactDeadline}</bpmn:timeDuration>")
     with pytest.raises(DiagramInvalid) as info:
-        parse_diagram(diagram.encode())
+        parse_diagram(juel.encode())
     assert info.value.problems[0].element_id == "contact_overdue"
 
 

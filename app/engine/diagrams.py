@@ -76,6 +76,7 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         root = parse_diagram_xml(content)
     except XmlProblem as err:
         raise DiagramInvalid([DiagramProblem(f"xml_{err.code}", str(err), line=err.line)]) from None
+    _quote_iso_timer_values(root)
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
@@ -97,7 +98,7 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
     except ValidationException as err:
         problem = DiagramProblem(
             "bpmn_invalid",
-            str(err).split("\n")[0],
+            _with_advice(str(err).split("\n")[0]),
             element_id=getattr(err, "id", None) or None,
             line=getattr(err, "line_number", None) or None,
         )
@@ -127,6 +128,35 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         spec=spec,
         subprocess_specs=subprocess_specs,
     )
+
+
+_TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
+_ADVICE = {
+    "A Service Task must have an operator": "service tasks (Camunda external tasks, Java delegates, "
+    "connectors) cannot run here: make it a user task, a script task, or a plain task",
+    "has no implementation": "data stores are not supported: remove the data store and its associations",
+    "Exactly one start event is required in a SubWorkflow": "give the sub-process exactly one start event",
+    "A multiinstance task must specify a cardinality": "set a loop cardinality or an input collection",
+    "was not found. Did you mean": "deploy the called process first (or in the same file), or remove the call",
+}
+
+
+def _with_advice(message: str) -> str:
+    for known, advice in _ADVICE.items():
+        if known in message:
+            return f"{message.rstrip('. ')}: {advice}"
+    return message
+
+
+def _quote_iso_timer_values(root: etree._Element) -> None:
+    """Other modelers write timer values as bare ISO 8601 (`PT1H`, `R3/PT10H`); SpiffWorkflow
+    evaluates them as Python. Where the value is unambiguously ISO 8601, quote it."""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname not in _TIMER_TAGS:
+            continue
+        value = (element.text or "").strip()
+        if value and _UNQUOTED_ISO.match(value) and not value.startswith(("'", '"')):
+            element.text = f'"{value}"'
 
 
 def _user_tasks(spec: Any) -> list[UserTaskInfo]:
