@@ -61,7 +61,7 @@ def test_invalid_form_is_rejected_and_nothing_changes(session: Session) -> None:
 
 def test_quality_complaint_register_is_stored_and_audited_r12(session: Session) -> None:
     instance_id, task = _start(session)
-    instance = tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en", now=T0)
+    instance = tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en", now=T0).instance
     assert instance.data["defective_quantity"] == 2
     [next_task] = instances.open_tasks(session, instance_id)
     assert next_task.element_id == "contact_customer"

@@ -213,9 +213,8 @@ def save_draft(task_id: str) -> Any:
 @auth_required
 def complete(task_id: str) -> Any:
     body = _body(CompleteRequest())
-    session = db.session()
-    instance = tasks.complete(session, _user(), task_id, body["data"], current_locale())
-    return jsonify(dump_instance(instance, instances.open_tasks(session, instance.id)))
+    done = tasks.complete(db.session(), _user(), task_id, body["data"], current_locale())
+    return jsonify(dump_instance(done.instance, done.open_tasks))
 
 
 @api_blueprint.post("/messages/<name>")

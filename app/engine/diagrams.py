@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -64,6 +65,8 @@ class ProcessModel:
     element_names: dict[str, str]
     spec: Any = field(repr=False)
     subprocess_specs: dict[str, Any] = field(repr=False, default_factory=dict)
+    has_timers: bool = True  # any timer event: instances may wait on one
+    has_messages: bool = True  # any message catch event
 
     @property
     def forms(self) -> set[str]:
@@ -120,6 +123,12 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         for ts in s.task_specs.values()
         if getattr(ts, "bpmn_id", None)
     }
+    catching = [
+        getattr(ts, "event_definition", None)
+        for s in all_specs
+        for ts in s.task_specs.values()
+        if isinstance(ts, CatchingEvent)
+    ]
     return ProcessModel(
         process_id=process_id,
         name=spec.description or process_id,
@@ -127,7 +136,16 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         element_names=names,
         spec=spec,
         subprocess_specs=subprocess_specs,
+        has_timers=any(_contains(d, TimerEventDefinition) for d in catching),
+        has_messages=any(_contains(d, MessageEventDefinition) for d in catching),
     )
+
+
+def _contains(definition: Any, kind: type) -> bool:
+    """Whether an event definition is of `kind` or is a multiple-event definition holding one."""
+    if isinstance(definition, kind):
+        return True
+    return any(_contains(d, kind) for d in getattr(definition, "event_definitions", []) or [])
 
 
 _TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")

@@ -36,11 +36,12 @@ def save_run(
     definition: LoadedDefinition,
     now: datetime,
     actor: User | None,
-) -> None:
-    """Store the run's state on the instance and refresh its open tasks and timers.
-    Nothing is flushed here: the caller's commit writes it all at once."""
+) -> list[HumanTask]:
+    """Store the run's state on the instance and refresh its open tasks, timers and message
+    subscriptions; returns the open tasks. Nothing is flushed here: the caller's commit
+    writes it all at once."""
     with session.no_autoflush:
-        _save_run(session, instance, run, definition, now, actor)
+        return _save_run(session, instance, run, definition, now, actor)
 
 
 def _save_run(
@@ -50,7 +51,7 @@ def _save_run(
     definition: LoadedDefinition,
     now: datetime,
     actor: User | None,
-) -> None:
+) -> list[HumanTask]:
     snapshot = run.snapshot()
     instance.state = run.dump()
     instance.data = snapshot.data
@@ -58,14 +59,17 @@ def _save_run(
         instance.status = "completed"
         instance.ended_at = now
         audit.record(session, "instance_completed", actor, now, instance_id=instance.id)
-    _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
-    _sync_timers(session, instance, snapshot.timers)
-    _sync_subscriptions(session, instance, snapshot.waiting_messages)
+    open_tasks = _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
+    if definition.model.has_timers:
+        _sync_timers(session, instance, snapshot.timers)
+    if definition.model.has_messages:
+        _sync_subscriptions(session, instance, snapshot.waiting_messages)
+    return open_tasks
 
 
 def _sync_tasks(
     session: Session, instance: ProcessInstance, ready: list[Any], definition: LoadedDefinition, now: datetime
-) -> None:
+) -> list[HumanTask]:
     open_rows = {
         row.id: row
         for row in session.scalars(
@@ -79,24 +83,26 @@ def _sync_tasks(
         if task_id not in ready_ids and row.status == "ready":  # (completed in this transaction)
             row.status = "cancelled"
             row.completed_at = now
+    still_open = [row for task_id, row in open_rows.items() if task_id in ready_ids and row.status == "ready"]
     for task in ready:
         if task.task_id in open_rows:
             continue
         info = definition.model.user_tasks[task.element_id]
         due_in = parse_due_in(info.due_in)
-        session.add(
-            HumanTask(
-                id=task.task_id,
-                instance_id=instance.id,
-                element_id=task.element_id,
-                title=info.title,
-                candidate_group=info.lane,
-                form=info.form,
-                status="ready",
-                created_at=now,
-                due_at=now + due_in if due_in else None,
-            )
+        row = HumanTask(
+            id=task.task_id,
+            instance_id=instance.id,
+            element_id=task.element_id,
+            title=info.title,
+            candidate_group=info.lane,
+            form=info.form,
+            status="ready",
+            created_at=now,
+            due_at=now + due_in if due_in else None,
         )
+        session.add(row)
+        still_open.append(row)
+    return still_open
 
 
 def _sync_timers(session: Session, instance: ProcessInstance, timers: list[Any]) -> None:

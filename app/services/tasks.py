@@ -165,9 +165,15 @@ def save_draft(
     return task
 
 
+@dataclass(frozen=True)
+class Completion:
+    instance: ProcessInstance
+    open_tasks: list[HumanTask]  # the instance's open tasks after this step
+
+
 def complete(
     session: Session, user: User, task_id: str, data: dict[str, Any], locale: str, now: datetime | None = None
-) -> ProcessInstance:
+) -> Completion:
     """Validate the form, run the engine, refresh tasks and timers, audit; all or nothing."""
     now = now or utcnow()
     task = _open_task(session, user, task_id)
@@ -209,11 +215,11 @@ def complete(
         element_id=task.element_id,
         details={"form": clean},
     )
-    save_run(session, instance, run, loaded, now, user)  # may record instance_completed, after this
+    open_now = save_run(session, instance, run, loaded, now, user)  # may record instance_completed
     event.data_before, event.data_after = audit.data_diff(before, instance.data)
     try:
         session.commit()
     except StaleDataError:
         session.rollback()
         raise Conflict("error.conflict") from None
-    return instance
+    return Completion(instance, open_now)

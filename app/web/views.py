@@ -161,7 +161,7 @@ def task_action(task_id: str) -> Any:
         flash(_t("task.draft_saved"), "success")
         return redirect(url_for("web.task_page", task_id=task_id))
     try:
-        instance = tasks.complete(session_, user, task_id, data, current_locale())
+        instance = tasks.complete(session_, user, task_id, data, current_locale()).instance
     except FormRejected as err:
         flash(_t("form.has_errors"), "error")
         return _render_task(task_id, values=data, errors=err.errors)
