@@ -175,3 +175,13 @@ def test_worklist_puts_overdue_first_and_undated_last_p2(session: Session) -> No
     mine = tasks.worklist(session, owner, limit=500)
     assert all(t.assignee_id in (None, owner.id) for t in mine)
     assert all(t.candidate_group in owner.group_ids for t in mine if t.assignee_id is None)
+
+
+def test_a_diagram_that_is_not_utf8_is_refused_with_advice(session: Session, app) -> None:  # type: ignore[no-untyped-def]
+    from app.forms_runtime import read_forms_dir
+
+    config = app.config["SHOUHOU"]
+    text = (config.bpmn_dir / "complaint_handling.bpmn").read_text().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    with pytest.raises(DeploymentRejected) as info:
+        definitions.deploy(session, text.encode("utf-16"), read_forms_dir(config.forms_dir), None)
+    assert info.value.problems[0]["code"] == "encoding"

@@ -123,6 +123,12 @@ def check_diagram(
     """Parse and check a diagram with the forms it names; raise DeploymentRejected listing
     every problem by element."""
     try:
+        bpmn.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DeploymentRejected(
+            [_problem("encoding", "the file is not UTF-8: save it as UTF-8 and upload again")]
+        ) from None
+    try:
         model = parse_diagram(bpmn, filename)
     except DiagramInvalid as err:
         raise DeploymentRejected([_problem(p.code, p.message, p.element_id, p.line) for p in err.problems]) from None
