@@ -150,11 +150,13 @@ def test_diagram_with_unknown_group_and_form_is_refused_by_element(session: Sess
     content = (config.bpmn_dir / "complaint_handling.bpmn").read_text()
     content = content.replace('<bpmn:lane id="qc" name="qc">', '<bpmn:lane id="qc" name="quality_police">')
     content = content.replace('value="close_complaint.schema.json"', 'value="no_such_form.schema.json"')
+    content = content.replace('name="dueIn" value="P5D"', 'name="dueIn" value="five days"')
     with pytest.raises(DeploymentRejected) as info:
         definitions.deploy(session, content.encode(), read_forms_dir(config.forms_dir), None)
     codes = {(p["code"], p["element_id"]) for p in info.value.problems}
     assert ("unknown_group", "prevent_recurrence") in codes
     assert ("unknown_form", "close_complaint") in codes
+    assert ("due_in", "prevent_recurrence") in codes
 
 
 def test_worklist_puts_overdue_first_and_undated_last_p2(session: Session) -> None:

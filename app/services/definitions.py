@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.durations import parse_duration
 from app.engine import DiagramInvalid, ProcessModel, parse_diagram
 from app.forms_runtime import FormDefinition, FormInvalid, load_form
 from app.models import Group, ProcessDefinition, User, utcnow
@@ -153,6 +154,9 @@ def check_diagram(
                     task.element_id,
                 )
             )
+        if task.due_in and parse_duration(task.due_in) is None:
+            message = f"dueIn {task.due_in!r} of user task {task.title!r} is not an ISO 8601 duration like PT1H or P3D"
+            problems.append(_problem("due_in", message, task.element_id))
         if task.form is None:
             continue
         doc = available_forms.get(task.form)

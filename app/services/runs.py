@@ -1,32 +1,20 @@
-"""Keeping the human-task and timer tables in step with the engine after every step."""
+"""Keeping the human-task, timer and message-subscription tables in step with the engine
+after every step."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
+from app.domain.durations import parse_duration
 from app.engine import ProcessRun
 from app.models import HumanTask, MessageSubscription, ProcessInstance, ProcessTimer, User
 
 from . import audit
 from .definitions import LoadedDefinition
-
-_DURATION = re.compile(r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$")
-
-
-def parse_due_in(value: str | None) -> timedelta | None:
-    """ISO 8601 durations of days, hours, minutes, seconds (`PT1H`, `P3D`, `P1DT12H`)."""
-    if not value:
-        return None
-    match = _DURATION.match(value.strip().strip('"'))
-    if not match or not any(match.groupdict().values()):
-        return None
-    parts = {k: int(v) for k, v in match.groupdict().items() if v}
-    return timedelta(**parts)
 
 
 def save_run(
@@ -88,7 +76,7 @@ def _sync_tasks(
         if task.task_id in open_rows:
             continue
         info = definition.model.user_tasks[task.element_id]
-        due_in = parse_due_in(info.due_in)
+        due_in = parse_duration(info.due_in)
         row = HumanTask(
             id=task.task_id,
             instance_id=instance.id,

@@ -1,0 +1,1 @@
+"""Service-domain rules with no Flask or database imports."""
