@@ -45,6 +45,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh_CN": "字段名不可用（以 _ 开头或与脚本保留名冲突）：{fields}",
         "en": "Field names not allowed (starting with _ or reserved for scripts): {fields}",
     },
+    "error.correlation_required": {
+        "zh_CN": "消息必须带有关联条件（correlation），例如业务编号。",
+        "en": "A message needs a correlation, e.g. a business key.",
+    },
     "error.database": {"zh_CN": "数据库暂时不可用，请稍后重试。", "en": "The database is unavailable; retry shortly."},
     "error.rate": {"zh_CN": "请求过多，请稍后再试。", "en": "Too many requests; try again shortly."},
     "error.not_waiting": {

@@ -183,6 +183,11 @@ def test_message_reaches_the_waiting_instance_by_correlation_p5(base: str) -> No
     assert detail["form"] is None  # no form: a plain complete
     assert call(base, "POST", f"{API}/tasks/{task['id']}/complete", {"data": {}}, token)[0] == 200
     assert call(base, "POST", f"{API}/messages/parts_arrived", message, token)[0] == 404
+    assert call(base, "POST", f"{API}/messages/parts_arrived", {"payload": {}}, token)[0] == 400  # no broadcast
+    bad = {"correlation": {"process_instance_id": "1 OR 1=1"}}
+    assert call(base, "POST", f"{API}/messages/parts_arrived", bad, token)[0] == 400
+    outsider = {"correlation": {"order_no": "A-1"}}
+    assert call(base, "POST", f"{API}/messages/parts_arrived", outsider, login(base, "engineers1"))[0] == 404
     status, history = call(base, "GET", f"{API}/process-instances/{started['A-2']['id']}/history", token=token)
     assert [e["action"] for e in history] == [
         "instance_started",

@@ -17,6 +17,7 @@ from app.models import MessageSubscription, ProcessInstance, User, utcnow
 from . import audit, definitions
 from .errors import Conflict, NotFound, ProcessFailed, ServiceError
 from .instances import check_data_keys
+from .permissions import can_view_instance
 from .runs import save_run
 
 
@@ -43,7 +44,9 @@ def _candidates(session: Session, name: str, correlation: dict[str, Any]) -> lis
     query = select(ProcessInstance).where(ProcessInstance.status == "running", ProcessInstance.id.in_(waiting))
     for key, value in correlation.items():
         if key == "process_instance_id":
-            query = query.where(ProcessInstance.id == int(value))
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ServiceError("error.bad_request", field=key)
+            query = query.where(ProcessInstance.id == value)
         elif key == "business_key":
             query = query.where(ProcessInstance.business_key == str(value))
         else:
@@ -59,12 +62,17 @@ def deliver(
     payload: dict[str, Any],
     now: datetime | None = None,
 ) -> list[int]:
-    """Deliver to every matching instance that waits for `name`; the ids it reached."""
+    """Deliver to every matching instance that waits for `name` and that the sender may see;
+    the ids it reached. A correlation is required: no message goes to every waiting instance."""
     now = now or utcnow()
+    if not correlation:
+        raise ServiceError("error.correlation_required")
     check_data_keys(payload)
     reached: list[int] = []
     for instance in _candidates(session, name, correlation):
         loaded = definitions.loaded(instance.definition)
+        if actor is not None and not can_view_instance(actor, loaded.lanes, instance.started_by_id):
+            continue  # someone else's instance looks the same as no instance
         run = ProcessRun.load(loaded.model, instance.state)
         try:
             run.deliver_message(name, payload, correlation, now=now)
