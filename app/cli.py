@@ -86,6 +86,7 @@ def seed_demo() -> None:
 
     names = run(db.session())
     click.echo(f"{len(names)} demo users, password {DEMO_PASSWORD}: {', '.join(names)}")
+    click.echo("demo customers, contracts and equipment units (in and out of warranty) loaded")
 
 
 @timers_group.command("fire-due")

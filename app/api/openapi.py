@@ -58,6 +58,9 @@ def openapi_document() -> dict[str, Any]:
             "/tasks/{id}/unclaim": {"post": _op("Release a claimed task", params=["id"])},
             "/tasks/{id}/draft": {"post": _op("Save form input without completing", body="DataRequest", params=["id"])},
             "/tasks/{id}/complete": {"post": _op("Complete a task with form data", body="DataRequest", params=["id"])},
+            "/equipment": {"get": _op("Equipment units (?q= serial, model or customer; ?customer_id=) with warranty")},
+            "/equipment/{id}": {"get": _op("One unit with its warranty and process instances", params=["id"])},
+            "/customers": {"get": _op("Customers, key customers first")},
             "/messages/{name}": {
                 "post": _op("Deliver a message to waiting instances", body="MessageRequest", params=["name"])
             },

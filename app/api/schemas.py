@@ -80,3 +80,28 @@ def dump_instance(instance: Any, open_tasks: list[Any]) -> dict[str, Any]:
     body: dict[str, Any] = InstanceOut().dump(instance)
     body["open_tasks"] = TaskSummaryOut(many=True).dump(open_tasks)
     return body
+
+
+class EquipmentOut(Schema):
+    id = fields.Function(lambda v: v.unit.id)
+    serial = fields.Function(lambda v: v.unit.serial)
+    model = fields.Function(lambda v: {"code": v.unit.model.code, "name": v.unit.model.name, "kind": v.unit.model.kind})
+    customer = fields.Function(lambda v: {"id": v.unit.customer.id, "name": v.unit.customer.name})
+    department = fields.Function(lambda v: v.unit.department.name if v.unit.department else None)
+    location = fields.Function(lambda v: v.unit.location)
+    contract = fields.Function(lambda v: v.unit.contract.number if v.unit.contract else None)
+    accepted_on = fields.Function(lambda v: v.unit.accepted_on.isoformat() if v.unit.accepted_on else None)
+    warranty_end = fields.Function(lambda v: v.coverage.warranty_end.isoformat() if v.coverage.warranty_end else None)
+    in_warranty = fields.Function(lambda v: v.in_warranty)
+    spare_parts_until = fields.Function(
+        lambda v: v.coverage.spare_parts_until.isoformat() if v.coverage.spare_parts_until else None
+    )
+
+
+class CustomerOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    category = fields.String()
+    is_key = fields.Boolean()
+    departments = fields.Function(lambda c: [d.name for d in c.departments])

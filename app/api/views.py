@@ -16,7 +16,7 @@ from app.extensions import db
 from app.forms_runtime import describe_form, read_forms_dir
 from app.i18n import translate
 from app.models import User
-from app.services import definitions, instances, messages, tasks, users
+from app.services import archive, definitions, instances, messages, tasks, users
 from app.services.errors import ServiceError
 from app.web.locale import current_locale
 
@@ -24,8 +24,10 @@ from .openapi import openapi_document
 from .schemas import (
     AuditEventOut,
     CompleteRequest,
+    CustomerOut,
     DefinitionOut,
     DraftRequest,
+    EquipmentOut,
     MessageRequest,
     StartRequest,
     TaskSummaryOut,
@@ -223,3 +225,29 @@ def deliver_message(name: str) -> Any:
     body = _body(MessageRequest())
     reached = messages.deliver(db.session(), _user(), name, body["correlation"], body["payload"])
     return jsonify({"delivered_to": reached})
+
+
+@api_blueprint.get("/equipment")
+@auth_required
+def list_equipment() -> Any:
+    units = archive.search_equipment(
+        db.session(), _user(), request.args.get("q"), request.args.get("customer_id", type=int)
+    )
+    return jsonify(EquipmentOut(many=True).dump(units))
+
+
+@api_blueprint.get("/equipment/<int:unit_id>")
+@auth_required
+def get_equipment(unit_id: int) -> Any:
+    history = archive.unit_history(db.session(), _user(), unit_id)
+    body: dict[str, Any] = EquipmentOut().dump(history.view)
+    body["process_instances"] = [
+        {"id": i.id, "process_id": i.process_id, "status": i.status} for i in history.instances
+    ]
+    return jsonify(body)
+
+
+@api_blueprint.get("/customers")
+@auth_required
+def list_customers() -> Any:
+    return jsonify(CustomerOut(many=True).dump(archive.list_customers(db.session(), _user())))

@@ -1,3 +1,4 @@
+from .archive import Contact, Contract, Customer, CustomerDepartment, EquipmentModel, EquipmentUnit
 from .audit import AuditChainHead, AuditEvent
 from .base import Base, utcnow
 from .processes import HumanTask, MessageSubscription, ProcessDefinition, ProcessInstance, ProcessTimer
@@ -8,6 +9,12 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "Contact",
+    "Contract",
+    "Customer",
+    "CustomerDepartment",
+    "EquipmentModel",
+    "EquipmentUnit",
     "Group",
     "HumanTask",
     "MessageSubscription",

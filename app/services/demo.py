@@ -1,10 +1,11 @@
 """The demo organisation of API.md: one user per group (two engineers), password
-`shouhou-demo`. Demo passwords exist only here."""
+`shouhou-demo`, and demo customers, contracts and equipment. Demo passwords exist only here."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from .demo_archive import seed_archive
 from .users import ensure_group, ensure_user
 
 DEMO_PASSWORD = "shouhou-demo"  # noqa: S105 - demo data only, documented in API.md
@@ -46,4 +47,5 @@ def seed_demo(session: Session) -> list[str]:
             ensure_user(session, username, f"{zh}{n}", DEMO_PASSWORD, members)
             names.append(username)
     session.commit()
+    seed_archive(session)
     return names

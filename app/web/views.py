@@ -30,7 +30,7 @@ from app.extensions import db
 from app.forms_runtime import coerce_html_form, field_views
 from app.i18n import translate
 from app.models import User, utcnow
-from app.services import definitions, instances, tasks, users
+from app.services import archive, definitions, instances, tasks, users
 from app.services.errors import FormRejected, ServiceError
 
 from .exports import event_row, history_csv
@@ -249,3 +249,23 @@ def instance_history_export(instance_id: int, fmt: str) -> Response:
 def bpmn_js_asset(filename: str) -> Response:
     """bpmn-js as installed from the npm registry by scripts/setup.sh; never from a CDN."""
     return send_from_directory(PROJECT_ROOT / "frontend" / "node_modules" / "bpmn-js" / "dist", filename, max_age=3600)
+
+
+@web_blueprint.get("/equipment")
+@login_required
+def equipment_page() -> str:
+    text = request.args.get("q", "").strip()[:100]
+    units = archive.search_equipment(db.session(), _user(), text or None)
+    return render_template("equipment.html", units=units, q=text)
+
+
+@web_blueprint.get("/equipment/<int:unit_id>")
+@login_required
+def equipment_unit_page(unit_id: int) -> str:
+    return render_template("equipment_unit.html", history=archive.unit_history(db.session(), _user(), unit_id))
+
+
+@web_blueprint.get("/customers")
+@login_required
+def customers_page() -> str:
+    return render_template("customers.html", customers=archive.list_customers(db.session(), _user()))
