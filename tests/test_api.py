@@ -64,6 +64,7 @@ def test_complete_a_task_over_the_api(base: str) -> None:
     status, detail = call(base, "GET", f"{API}/tasks/{task['id']}", token=token, headers={"Accept-Language": "en"})
     assert status == 200
     assert detail["name"] == "register_complaint"
+    assert detail["title"] == "Register the complaint"  # English title from the diagram's title_en
     assert detail["form"]["schema"]["properties"]["customer"]["title"] == "Customer"
     assert detail["group"] == "after_sales" and detail["assignee"] == "after_sales1"
 

@@ -118,4 +118,5 @@ def test_login_complete_register_and_see_it_in_history(browser: webdriver.Chrome
 
     _click_and_wait(browser, By.ID, "switch-language")
     assert "Current tasks" in browser.page_source
+    assert "Contact the customer at once" in browser.find_element(By.ID, "open-tasks").text
     _click_and_wait(browser, By.ID, "switch-language")

@@ -6,6 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from app.services.tasks import task_title
+from app.web.locale import current_locale
+
 
 class TokenRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -41,7 +44,7 @@ class DefinitionOut(Schema):
 class TaskSummaryOut(Schema):
     id = fields.String()
     name = fields.String(attribute="element_id")
-    title = fields.String()
+    title = fields.Function(lambda t: task_title(t, current_locale()))
     process_instance_id = fields.Integer(attribute="instance_id")
     process_id = fields.Function(lambda t: t.instance.process_id)
     group = fields.String(attribute="candidate_group", allow_none=True)

@@ -31,11 +31,15 @@ _UNQUOTED_ISO = re.compile(r"^(R\d*/)?P[0-9TYMWDHS.]+$|^\d{4}-\d{2}-\d{2}")
 @dataclass(frozen=True)
 class UserTaskInfo:
     element_id: str
-    title: str
+    title: str  # the BPMN name (Chinese in our diagrams)
     lane: str | None
     form: str | None
     due_in: str | None
     result_key: str | None
+    title_en: str | None = None  # spiffworkflow:property `title_en`
+
+    def localized_title(self, locale: str) -> str:
+        return self.title_en if locale == "en" and self.title_en else self.title
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ def _user_tasks(spec: Any) -> list[UserTaskInfo]:
                 form=form or None,
                 due_in=props.get("dueIn"),
                 result_key=props.get("resultKey"),
+                title_en=props.get("title_en"),
             )
         )
     return found

@@ -59,6 +59,12 @@ def worklist(
     return sorted(found, key=_worklist_order)[:limit]
 
 
+def task_title(task: HumanTask, locale: str) -> str:
+    """The task's display name in `locale` (the diagram's `title_en` for English)."""
+    info = definitions.loaded(task.instance.definition).model.user_tasks.get(task.element_id)
+    return info.localized_title(locale) if info else task.title
+
+
 def _task(session: Session, user: User, task_id: str, *, for_update: bool = False) -> HumanTask:
     query = select(HumanTask).where(HumanTask.id == task_id)
     if for_update:  # lock the task row only (its eager joins cannot be locked on PostgreSQL)

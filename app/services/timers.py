@@ -68,6 +68,7 @@ def fire_due(
         report.fired += fired
         report.instances += len(claimed) - failed
         report.failed += failed
+        session.expunge_all()  # a long pass must not grow the identity map batch after batch
     return report
 
 

@@ -57,7 +57,10 @@ def _template_helpers() -> dict[str, Any]:
     def local_time(value: Any) -> str:
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    return {"_": _t, "locale": locale, "current_user": g.get("user"), "local_time": local_time}
+    def title(task: Any) -> str:
+        return tasks.task_title(task, locale)
+
+    return {"_": _t, "locale": locale, "current_user": g.get("user"), "local_time": local_time, "task_title": title}
 
 
 def login_required(fn: F) -> F:
