@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import AuditChainHead, AuditEvent, User
 
@@ -82,16 +83,30 @@ def _seal_pending(session: Session) -> None:
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     if not pending:
         return
+    # Write everything else first, so that the chain head is locked only for the few
+    # statements that link these events, not while a whole batch is flushed.
+    session.flush()
+    live = [entry for entry in pending if entry in session]  # not rolled back with a savepoint
+    if not live:
+        return
     with session.no_autoflush:
         head = session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one()
-        for entry in pending:
-            if entry not in session:  # recorded in a savepoint that was rolled back
-                continue
+        links = []
+        for entry in live:
             head.seq += 1
-            entry.chain_seq = head.seq
-            entry.prev_hash = head.hash
-            entry.hash = event_digest(head.hash, entry)
-            head.hash = entry.hash
+            digest = event_digest(head.hash, _with_seq(entry, head.seq))
+            links.append({"id": entry.id, "chain_seq": head.seq, "prev_hash": head.hash, "hash": digest})
+            head.hash = digest
+        session.execute(update(AuditEvent), links)  # one executemany, by primary key
+        for entry, link in zip(live, links, strict=True):
+            set_committed_value(entry, "chain_seq", link["chain_seq"])
+            set_committed_value(entry, "prev_hash", link["prev_hash"])
+            set_committed_value(entry, "hash", link["hash"])
+
+
+def _with_seq(entry: AuditEvent, seq: int) -> AuditEvent:
+    set_committed_value(entry, "chain_seq", seq)
+    return entry
 
 
 def _forget_pending(session: Session) -> None:
