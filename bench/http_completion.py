@@ -17,7 +17,6 @@ import http.client
 import json
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,11 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_db import bench_app  # noqa: E402
 from task_completion import REGISTER, RawCycle  # noqa: E402
 
 from app.extensions import db  # noqa: E402
 from app.services import instances  # noqa: E402
-from tests.conftest import _drop_postgres_database, _postgres_database, build_app, user  # noqa: E402
+from tests.conftest import user  # noqa: E402
 from tests.http_client import login  # noqa: E402
 from tests.test_production import gunicorn  # noqa: E402
 
@@ -113,20 +113,13 @@ def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
     clients = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     completions = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
-    with tempfile.TemporaryDirectory() as tmp:
-        url = _postgres_database() if kind == "postgres" else f"sqlite:///{tmp}/bench.sqlite3"
-        try:
-            app = build_app(url, Path(tmp))
-            serial, parallel = open_tasks(app, 200), open_tasks(app, completions)
-            app.extensions["shouhou_db"].engine.dispose()
-            with gunicorn(url, processes=2, threads=4) as base:
-                token = login(base, "after_sales1")
-                print(f"{kind}, gunicorn 2 processes x 4 threads")
-                latency(base, token, serial)
-                throughput(base, token, parallel, clients)
-        finally:
-            if kind == "postgres":
-                _drop_postgres_database(url)
+    with bench_app(kind) as (app, url):
+        serial, parallel = open_tasks(app, 200), open_tasks(app, completions)
+        with gunicorn(url, processes=2, threads=4) as base:
+            token = login(base, "after_sales1")
+            print(f"{kind}, gunicorn 2 processes x 4 threads")
+            latency(base, token, serial)
+            throughput(base, token, parallel, clients)
 
 
 if __name__ == "__main__":

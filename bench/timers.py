@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +21,12 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_db import bench_app  # noqa: E402
+
 from app.extensions import db  # noqa: E402
 from app.models import AuditEvent, ProcessTimer  # noqa: E402
 from app.services import instances, tasks  # noqa: E402
-from tests.conftest import _drop_postgres_database, _postgres_database, build_app, user  # noqa: E402
+from tests.conftest import user  # noqa: E402
 from tests.test_services import REGISTER  # noqa: E402
 
 PAST = datetime(2020, 1, 1, tzinfo=UTC)
@@ -35,47 +36,40 @@ def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else "postgres"
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 2
-    with tempfile.TemporaryDirectory() as tmp:
-        url = _postgres_database() if kind == "postgres" else f"sqlite:///{tmp}/bench.sqlite3"
-        try:
-            app = build_app(url, Path(tmp))
-            started = time.perf_counter()
-            with app.app_context():
-                session = db.session()
-                owner = user(session, "after_sales1")
-                for _ in range(count):
-                    instance = instances.start_instance(session, owner, "complaint_handling", now=PAST)
-                    task = instances.open_tasks(session, instance.id)[0]
-                    tasks.complete(session, owner, task.id, REGISTER, "en", now=PAST)
-            print(f"{kind}: made {count} overdue timers in {time.perf_counter() - started:.0f} s")
-            env = os.environ | {"SHOUHOU_DATABASE_URL": url}
-            command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--once"]
-            started = time.perf_counter()
-            processes = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(workers)]
-            for process in processes:
-                process.wait()
-            elapsed = time.perf_counter() - started
-            with app.app_context():
-                session = db.session()
-                fired = session.scalar(select(func.count()).where(AuditEvent.action == "timer_fired"))
-                waiting = session.scalar(select(func.count()).where(ProcessTimer.status == "waiting"))
-                per_instance = session.execute(
-                    select(func.count()).select_from(
-                        select(AuditEvent.instance_id)
-                        .where(AuditEvent.action == "timer_fired")
-                        .group_by(AuditEvent.instance_id)
-                        .having(func.count() > 1)
-                        .subquery()
-                    )
-                ).scalar()
-            app.extensions["shouhou_db"].engine.dispose()
-            print(
-                f"{kind}: {workers} workers fired {fired} of {count} timers in {elapsed:.1f} s "
-                f"({fired / elapsed:.0f}/s); still waiting {waiting}; fired twice {per_instance}"
-            )
-        finally:
-            if kind == "postgres":
-                _drop_postgres_database(url)
+    with bench_app(kind) as (app, url):
+        started = time.perf_counter()
+        with app.app_context():
+            session = db.session()
+            owner = user(session, "after_sales1")
+            for _ in range(count):
+                instance = instances.start_instance(session, owner, "complaint_handling", now=PAST)
+                task = instances.open_tasks(session, instance.id)[0]
+                tasks.complete(session, owner, task.id, REGISTER, "en", now=PAST)
+        print(f"{kind}: made {count} overdue timers in {time.perf_counter() - started:.0f} s")
+        env = os.environ | {"SHOUHOU_DATABASE_URL": url}
+        command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--once"]
+        started = time.perf_counter()
+        processes = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(workers)]
+        for process in processes:
+            process.wait()
+        elapsed = time.perf_counter() - started
+        with app.app_context():
+            session = db.session()
+            fired = session.scalar(select(func.count()).where(AuditEvent.action == "timer_fired"))
+            waiting = session.scalar(select(func.count()).where(ProcessTimer.status == "waiting"))
+            per_instance = session.execute(
+                select(func.count()).select_from(
+                    select(AuditEvent.instance_id)
+                    .where(AuditEvent.action == "timer_fired")
+                    .group_by(AuditEvent.instance_id)
+                    .having(func.count() > 1)
+                    .subquery()
+                )
+            ).scalar()
+        print(
+            f"{kind}: {workers} workers fired {fired} of {count} timers in {elapsed:.1f} s "
+            f"({fired / elapsed:.0f}/s); still waiting {waiting}; fired twice {per_instance}"
+        )
 
 
 if __name__ == "__main__":

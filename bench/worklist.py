@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,10 +24,12 @@ from sqlalchemy import insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_db import bench_app  # noqa: E402
+
 from app.extensions import db  # noqa: E402
 from app.models import HumanTask, ProcessDefinition, ProcessInstance  # noqa: E402
 from app.services import tasks  # noqa: E402
-from tests.conftest import _drop_postgres_database, _postgres_database, build_app, user  # noqa: E402
+from tests.conftest import user  # noqa: E402
 
 LANES = ["after_sales", "sales", "technical", "production", "qc", "after_sales_leads"]
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -126,18 +127,11 @@ def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
     open_instances = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
     finished = int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000
-    with tempfile.TemporaryDirectory() as tmp:
-        url = _postgres_database() if kind == "postgres" else f"sqlite:///{tmp}/bench.sqlite3"
-        try:
-            app = build_app(url, Path(tmp))
-            fill(app, 1_000, 10_000)
-            small = measure(app)
-            fill(app, open_instances - 1_000, finished - 10_000)
-            large = measure(app)
-            app.extensions["shouhou_db"].engine.dispose()
-        finally:
-            if kind == "postgres":
-                _drop_postgres_database(url)
+    with bench_app(kind) as (app, _url):
+        fill(app, 1_000, 10_000)
+        small = measure(app)
+        fill(app, open_instances - 1_000, finished - 10_000)
+        large = measure(app)
     print(f"{kind}: worklist at 1,000 open instances: median {small[0]:.2f} ms, p95 {small[1]:.2f} ms")
     print(
         f"{kind}: at {open_instances:,} open and {finished:,} finished tasks: "

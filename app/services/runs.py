@@ -29,30 +29,19 @@ def save_run(
     subscriptions; returns the open tasks. Nothing is flushed here: the caller's commit
     writes it all at once."""
     with session.no_autoflush:
-        return _save_run(session, instance, run, definition, now, actor)
-
-
-def _save_run(
-    session: Session,
-    instance: ProcessInstance,
-    run: ProcessRun,
-    definition: LoadedDefinition,
-    now: datetime,
-    actor: User | None,
-) -> list[HumanTask]:
-    snapshot = run.snapshot()
-    instance.state = run.dump()
-    instance.data = snapshot.data
-    if snapshot.status == "completed" and instance.status != "completed":
-        instance.status = "completed"
-        instance.ended_at = now
-        audit.record(session, "instance_completed", actor, now, instance_id=instance.id)
-    open_tasks = _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
-    if definition.model.has_timers:
-        _sync_timers(session, instance, snapshot.timers)
-    if definition.model.has_messages:
-        _sync_subscriptions(session, instance, snapshot.waiting_messages)
-    return open_tasks
+        snapshot = run.snapshot()
+        instance.state = run.dump()
+        instance.data = snapshot.data
+        if snapshot.status == "completed" and instance.status != "completed":
+            instance.status = "completed"
+            instance.ended_at = now
+            audit.record(session, "instance_completed", actor, now, instance_id=instance.id)
+        open_tasks = _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
+        if definition.model.has_timers:
+            _sync_timers(session, instance, snapshot.timers)
+        if definition.model.has_messages:
+            _sync_subscriptions(session, instance, snapshot.waiting_messages)
+        return open_tasks
 
 
 def _sync_tasks(
