@@ -69,3 +69,22 @@ def test_auditor_exports_an_instances_history(live_server: LiveServer) -> None:
     outsider.login("engineers1")
     assert outsider.get(f"/instances/{instance['id']}/history.csv")[0] == 404
     assert outsider.get(f"/instances/{instance['id']}/diagram.bpmn")[0] == 404
+
+
+def test_process_owner_deploys_from_the_browser_and_sees_versions(live_server: LiveServer) -> None:
+    from pathlib import Path
+
+    from .web_client import WebClient
+
+    diagram = (Path(__file__).parent / "fixtures" / "parts_arrival.bpmn").read_bytes()
+    owner = WebClient(live_server.url)
+    owner.login("process_owners1")
+    status, page = owner.post_file("/processes", "parts.bpmn", diagram, csrf_from="/processes")
+    assert status == 200 and 'id="versions-parts_arrival"' in page and "process_owners1" in page
+    broken = diagram.replace(b'<bpmn:lane id="after_sales" name="after_sales">', b'<bpmn:lane id="x" name="nobody">')
+    status, page = owner.post_file("/processes", "parts.bpmn", broken, csrf_from="/processes")
+    assert status == 400 and 'id="deploy-problems"' in page and "install_parts" in page
+    engineer = WebClient(live_server.url)
+    engineer.login("engineers1")
+    status, page = engineer.post_file("/processes", "parts.bpmn", diagram, csrf_from="/processes")
+    assert status == 403

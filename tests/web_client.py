@@ -23,6 +23,22 @@ class WebClient:
         data = urllib.parse.urlencode(fields).encode()
         return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))
 
+    def post_file(self, path: str, filename: str, content: bytes, csrf_from: str) -> tuple[int, str]:
+        boundary = "----shouhou-web-test"
+        token = self.csrf_token(csrf_from)
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                "Content-Type: application/xml\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(self.base + path, data=body, method="POST")
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        return self._open(request)
+
     def csrf_token(self, page: str) -> str:
         _, body = self.get(page)
         match = re.search(r'name="csrf_token" value="([^"]+)"', body)

@@ -27,6 +27,8 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
+    deployed_by: Mapped[User | None] = relationship(lazy="select")
+
 
 class ProcessInstance(Base):
     """A running or finished instance. `row_version` is the optimistic lock: two writers that

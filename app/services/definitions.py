@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain.durations import parse_duration
 from app.engine import DiagramInvalid, ProcessModel, parse_diagram
 from app.forms_runtime import FormDefinition, FormInvalid, load_form
-from app.models import Group, ProcessDefinition, User, utcnow
+from app.models import Group, ProcessDefinition, ProcessInstance, User, utcnow
 
 from . import audit
 from .errors import DeploymentRejected, Forbidden, NotFound
@@ -104,6 +104,34 @@ def list_all(session: Session) -> list[ProcessDefinition]:
     return list(
         session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.process_id, ProcessDefinition.version))
     )
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    definition: ProcessDefinition
+    running: int
+    finished: int
+
+
+def versions(session: Session) -> dict[str, list[VersionRow]]:
+    """Every deployed version by process, newest first, with how many instances run on it."""
+    counts = {
+        (definition_id, status): count
+        for definition_id, status, count in session.execute(
+            select(ProcessInstance.definition_id, ProcessInstance.status, func.count()).group_by(
+                ProcessInstance.definition_id, ProcessInstance.status
+            )
+        )
+    }
+    grouped: dict[str, list[VersionRow]] = {}
+    for definition in reversed(list_all(session)):
+        row = VersionRow(
+            definition,
+            running=counts.get((definition.id, "running"), 0),
+            finished=counts.get((definition.id, "completed"), 0),
+        )
+        grouped.setdefault(definition.process_id, []).append(row)
+    return dict(sorted(grouped.items()))
 
 
 def content_hash(bpmn: bytes, forms: dict[str, Any]) -> str:

@@ -27,11 +27,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.config import PROJECT_ROOT, Config
 from app.extensions import db
-from app.forms_runtime import coerce_html_form, field_views
+from app.forms_runtime import coerce_html_form, field_views, read_forms_dir
 from app.i18n import translate
 from app.models import User, utcnow
 from app.services import archive, definitions, instances, tasks, users
-from app.services.errors import FormRejected, ServiceError
+from app.services.errors import DeploymentRejected, FormRejected, ServiceError
 
 from .exports import event_row, history_csv
 from .locale import current_locale
@@ -272,3 +272,29 @@ def equipment_unit_page(unit_id: int) -> str:
 @login_required
 def customers_page() -> str:
     return render_template("customers.html", customers=archive.list_customers(db.session(), _user()))
+
+
+@web_blueprint.get("/processes")
+@login_required
+def processes_page() -> str:
+    return render_template("processes.html", versions=definitions.versions(db.session()), problems=None)
+
+
+@web_blueprint.post("/processes")
+@login_required
+def deploy_process() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_t("deploy.no_file"), "error")
+        return redirect(url_for("web.processes_page"))
+    config: Config = current_app.config["SHOUHOU"]
+    session_ = db.session()
+    try:
+        result = definitions.deploy(session_, upload.read(), read_forms_dir(config.forms_dir), _user(), upload.filename)
+    except DeploymentRejected as err:
+        flash(_t("deploy.refused"), "error")
+        page = render_template("processes.html", versions=definitions.versions(session_), problems=err.problems)
+        return page, 400
+    key = "deploy.deployed" if result.created else "deploy.unchanged"
+    flash(_t(key, process_id=result.definition.process_id, version=result.definition.version), "success")
+    return redirect(url_for("web.processes_page"))
