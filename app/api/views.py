@@ -170,8 +170,7 @@ def get_instance(instance_id: int) -> Any:
 @api_blueprint.get("/process-instances/<int:instance_id>/history")
 @auth_required
 def instance_history(instance_id: int) -> Any:
-    view = instances.instance_view(db.session(), _user(), instance_id)
-    return jsonify(AuditEventOut(many=True).dump(view.history))
+    return jsonify(AuditEventOut(many=True).dump(instances.instance_history(db.session(), _user(), instance_id)))
 
 
 @api_blueprint.get("/tasks")

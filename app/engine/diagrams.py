@@ -66,7 +66,6 @@ class ProcessModel:
     process_id: str
     name: str
     user_tasks: dict[str, UserTaskInfo]
-    element_names: dict[str, str]
     spec: Any = field(repr=False)
     subprocess_specs: dict[str, Any] = field(repr=False, default_factory=dict)
     has_timers: bool = True  # any timer event: instances may wait on one
@@ -121,12 +120,6 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
     user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s)}
     if problems:
         raise DiagramInvalid(problems)
-    names = {
-        ts.bpmn_id: ts.bpmn_name or ts.bpmn_id
-        for s in all_specs
-        for ts in s.task_specs.values()
-        if getattr(ts, "bpmn_id", None)
-    }
     catching = [
         getattr(ts, "event_definition", None)
         for s in all_specs
@@ -137,7 +130,6 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         process_id=process_id,
         name=spec.description or process_id,
         user_tasks=user_tasks,
-        element_names=names,
         spec=spec,
         subprocess_specs=subprocess_specs,
         has_timers=any(_contains(d, TimerEventDefinition) for d in catching),

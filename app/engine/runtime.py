@@ -211,10 +211,6 @@ class ProcessRun:
             raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
         return task
 
-    def task_data(self, task_id: str) -> dict[str, Any]:
-        data: dict[str, Any] = dict(self._ready_user_task(task_id).data)
-        return data
-
     @_engine_errors
     def complete_user_task(self, task_id: str, data: dict[str, Any], now: datetime | None = None) -> None:
         task = self._ready_user_task(task_id)

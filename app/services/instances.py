@@ -114,25 +114,43 @@ def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
     )
 
 
-def history(session: Session, instance_id: int) -> list[AuditEvent]:
-    return list(
-        session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
-    )
+def history(
+    session: Session, instance_id: int, actor: str | None = None, action: str | None = None
+) -> list[AuditEvent]:
+    """The instance's audit events, oldest first, optionally one person's or one kind."""
+    query = select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    if actor:
+        query = query.where(AuditEvent.actor_name == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(session.scalars(query))
+
+
+def instance_history(
+    session: Session, user: User, instance_id: int, actor: str | None = None, action: str | None = None
+) -> list[AuditEvent]:
+    """`history` for a user allowed to see the instance (exports)."""
+    get_instance(session, user, instance_id)
+    return history(session, instance_id, actor, action)
 
 
 @dataclass(frozen=True)
 class DiagramMarks:
-    """What the instance's diagram shows: its version's XML, the user tasks done (with how long
-    each took, in seconds), the ones open now, and the timers waiting."""
+    """What the instance's diagram shows: the user tasks done (with how long each took, in
+    seconds), the ones open now, and the timers waiting."""
 
-    bpmn_xml: str
     done: dict[str, list[float]]
     active: list[str]
     waiting: list[str]
 
 
-def diagram_marks(session: Session, user: User, instance_id: int) -> DiagramMarks:
-    instance = get_instance(session, user, instance_id)
+def diagram_xml(session: Session, user: User, instance_id: int) -> str:
+    """The diagram of the version the instance runs on."""
+    return get_instance(session, user, instance_id).definition.bpmn_xml
+
+
+def diagram_marks(session: Session, instance: ProcessInstance) -> DiagramMarks:
+    """For an instance already checked with `get_instance` / `instance_view`."""
     rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).all()
     done: dict[str, list[float]] = {}
     for row in rows:
@@ -142,23 +160,10 @@ def diagram_marks(session: Session, user: User, instance_id: int) -> DiagramMark
         select(ProcessTimer.element_id).where(ProcessTimer.instance_id == instance.id, ProcessTimer.status == "waiting")
     ).all()
     return DiagramMarks(
-        bpmn_xml=instance.definition.bpmn_xml,
         done=done,
         active=sorted({row.element_id for row in rows if row.status == "ready"}),
         waiting=sorted(set(timers)),
     )
-
-
-def filtered_history(
-    session: Session, user: User, instance_id: int, actor: str | None = None, action: str | None = None
-) -> list[AuditEvent]:
-    get_instance(session, user, instance_id)
-    query = select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.chain_seq)
-    if actor:
-        query = query.where(AuditEvent.actor_name == actor)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return list(session.scalars(query))
 
 
 def list_instances(session: Session, user: User, limit: int = 100) -> list[ProcessInstance]:

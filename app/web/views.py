@@ -211,8 +211,8 @@ def instance_page(instance_id: int) -> str:
     session_ = db.session()
     view = instances.instance_view(session_, _user(), instance_id)
     actor, action = request.args.get("actor") or None, request.args.get("action") or None
-    history = instances.filtered_history(session_, _user(), instance_id, actor, action)
-    marks = instances.diagram_marks(session_, _user(), instance_id)
+    history = instances.history(session_, instance_id, actor, action) if actor or action else view.history
+    marks = instances.diagram_marks(session_, view.instance)
     return render_template(
         "instance.html",
         view=view,
@@ -228,14 +228,13 @@ def instance_page(instance_id: int) -> str:
 @web_blueprint.get("/instances/<int:instance_id>/diagram.bpmn")
 @login_required
 def instance_diagram(instance_id: int) -> Response:
-    marks = instances.diagram_marks(db.session(), _user(), instance_id)
-    return Response(marks.bpmn_xml, mimetype="application/xml")
+    return Response(instances.diagram_xml(db.session(), _user(), instance_id), mimetype="application/xml")
 
 
 @web_blueprint.get("/instances/<int:instance_id>/history.<fmt>")
 @login_required
 def instance_history_export(instance_id: int, fmt: str) -> Response:
-    events = instances.filtered_history(
+    events = instances.instance_history(
         db.session(), _user(), instance_id, request.args.get("actor") or None, request.args.get("action") or None
     )
     filename = f"instance-{instance_id}-history.{fmt}"
