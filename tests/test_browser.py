@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from .conftest import LiveServer
@@ -46,7 +46,17 @@ def _click_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:
     """Click something that loads a new page, and wait until the new page is there."""
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(by, value).click()
-    WebDriverWait(browser, 15).until(staleness_of(page))
+
+    def replaced(_driver: webdriver.Chrome) -> bool:
+        # Chromium reports an element of an unloaded page either as stale or, mid-navigation,
+        # as "does not belong to the document": both mean the new page is there.
+        try:
+            page.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException is one of these
+            return True
+        return False
+
+    WebDriverWait(browser, 15).until(replaced)
 
 
 def _login(browser: webdriver.Chrome, base: str, username: str) -> None:
