@@ -265,3 +265,48 @@ def test_pruning_keeps_parallel_branches_and_their_data(complaint) -> None:  # t
         "approval_sales": {"approved": True}, "approval_production": {"approved": True},
         "approval_technical": {"approved": True},
     }  # fmt: skip
+
+
+def _repair():  # type: ignore[no-untyped-def]
+    return parse_diagram((Path(__file__).parent.parent / "bpmn" / "repair_dispatch.bpmn").read_bytes())
+
+
+def test_task_data_survives_a_store_that_reorders_keys() -> None:
+    """PostgreSQL's JSONB does not keep key order; SpiffWorkflow restores each task's data as a
+    delta against its parent, so a child restored first lost its data (seen on the repair
+    process after a boundary timer fired)."""
+    model = _repair()
+    due = (T0 + timedelta(hours=1)).isoformat()
+    sla = {name: {"starts_at": T0.isoformat(), "warn_at": due, "due_at": due} for name in ("response", "arrival")}
+    run = ProcessRun.start(model, {"in_warranty": True, "sla": sla}, now=T0)
+
+    def children_first(state):  # type: ignore[no-untyped-def]
+        """An order a JSONB column may well return: here, every child before its parent."""
+        state = json.loads(json.dumps(state))
+        for workflow in [state, *state["subprocesses"].values()]:
+            tasks = workflow["tasks"]
+            depth = {}
+            for task_id in tasks:
+                level, parent = 0, tasks[task_id]["parent"]
+                while parent in tasks:
+                    level, parent = level + 1, tasks[parent]["parent"]
+                depth[task_id] = level
+            workflow["tasks"] = {k: tasks[k] for k in sorted(tasks, key=depth.__getitem__, reverse=True)}
+        return state
+
+    run = ProcessRun.load(model, children_first(run.dump()))
+    assert run.fire_due_timers(T0 + timedelta(hours=2)) == ["response_warning", "response_breach"]
+    run = ProcessRun.load(model, children_first(run.dump()))
+    run = _complete(run, "remote_support", {"contact_summary": "x", "resolved_remotely": False})
+    assert "dispatch_engineer" in _ready(run)  # in warranty: straight to dispatch
+    assert run.snapshot().data["in_warranty"] is True
+
+
+def test_data_entered_inside_a_subprocess_is_the_instance_data() -> None:
+    model = _repair()
+    due = (T0 + timedelta(hours=1)).isoformat()
+    sla = {name: {"starts_at": T0.isoformat(), "warn_at": due, "due_at": due} for name in ("response", "arrival")}
+    run = ProcessRun.start(model, {"in_warranty": True, "sla": sla}, now=T0)
+    run = _complete(run, "remote_support", {"contact_summary": "x", "resolved_remotely": False})
+    run = _complete(run, "dispatch_engineer", {"engineer": "engineers2", "extra_staff_needed": False})
+    assert run.snapshot().data["engineer"] == "engineers2"  # while the subprocess still runs

@@ -60,6 +60,31 @@ def openapi_document() -> dict[str, Any]:
             "/tasks/{id}/complete": {"post": _op("Complete a task with form data", body="DataRequest", params=["id"])},
             "/equipment": {"get": _op("Equipment units (?q= serial, model or customer; ?customer_id=) with warranty")},
             "/equipment/{id}": {"get": _op("One unit with its warranty and process instances", params=["id"])},
+            "/service-requests": {
+                "get": _op("Service requests the caller may see (?status=open|resolved|closed|declined)"),
+                "post": _op(
+                    "Report a fault: equipment_id, channel (phone|email|web|visit|letter), description; "
+                    "returns the request with process_instance_id, reported_at and its sla clocks",
+                    body="ServiceRequestIn",
+                ),
+            },
+            "/service-requests/{id}": {
+                "get": _op(
+                    "One request, current: sla clocks (name, due_at, met_at, breached), record, parts, loans",
+                    params=["id"],
+                )
+            },
+            "/service-requests/{id}/parts": {
+                "post": _op("Issue parts from stock to the repair: part_code, quantity", body="PartIn", params=["id"])
+            },
+            "/service-requests/{id}/parts/return": {
+                "post": _op("Return unused parts to stock: part_code, quantity", body="PartIn", params=["id"])
+            },
+            "/spare-parts": {"get": _op("Warehouse stock with minimums")},
+            "/spare-parts/receive": {"post": _op("Replenish stock: part_code, quantity", body="PartIn")},
+            "/contracts/{id}/deposit": {
+                "get": _op("The contract's warranty deposit ledger and balance", params=["id"])
+            },
             "/customers": {"get": _op("Customers, key customers first")},
             "/messages/{name}": {
                 "post": _op("Deliver a message to waiting instances", body="MessageRequest", params=["name"])
@@ -84,6 +109,25 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "DataRequest": {"type": "object", "required": ["data"], "properties": {"data": obj}},
                 "MessageRequest": {"type": "object", "properties": {"correlation": obj, "payload": obj}},
+                "ServiceRequestIn": {
+                    "type": "object",
+                    "required": ["equipment_id", "channel", "description"],
+                    "properties": {
+                        "equipment_id": {"type": "integer"},
+                        "channel": {"enum": ["phone", "email", "web", "visit", "letter"]},
+                        "description": {"type": "string", "maxLength": 4000},
+                        "contact_name": {"type": "string", "maxLength": 100},
+                        "contact_phone": {"type": "string", "maxLength": 40},
+                    },
+                },
+                "PartIn": {
+                    "type": "object",
+                    "required": ["part_code", "quantity"],
+                    "properties": {
+                        "part_code": {"type": "string"},
+                        "quantity": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "properties": {

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from app.models import CHANNELS
 from app.services.tasks import task_title
 from app.web.locale import current_locale
 
@@ -108,3 +109,111 @@ class CustomerOut(Schema):
     category = fields.String()
     is_key = fields.Boolean()
     departments = fields.Function(lambda c: [d.name for d in c.departments])
+
+
+class ServiceRequestIn(Schema):
+    equipment_id = fields.Integer(required=True, strict=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    contact_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    contact_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class PartIn(Schema):
+    part_code = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+
+
+class ClockOut(Schema):
+    name = fields.String()
+    status = fields.String()
+    starts_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime()
+    warn_at = fields.AwareDateTime(allow_none=True)
+    met_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    breached = fields.Boolean()
+    remaining_seconds = fields.Float(allow_none=True)
+
+
+class MovementOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    part_code = fields.Function(lambda m: m.part.code)
+    part_name = fields.Function(lambda m: m.part.name)
+    quantity = fields.Integer()
+    charge = fields.Decimal(as_string=True)
+    at = fields.AwareDateTime()
+    request_id = fields.Integer(allow_none=True)
+
+
+class PartOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    unit_cost = fields.Decimal(as_string=True)
+    on_hand = fields.Integer()
+    minimum = fields.Integer()
+    below_minimum = fields.Function(lambda p: p.on_hand < p.minimum)
+
+
+def dump_request_summary(req: Any, clocks: list[Any]) -> dict[str, Any]:
+    """A request in lists: its facts and clocks."""
+    return {
+        "id": req.id,
+        "number": req.number,
+        "equipment_id": req.unit_id,
+        "serial": req.unit.serial,
+        "customer": req.unit.customer.name,
+        "channel": req.channel,
+        "reported_at": req.reported_at.isoformat(),
+        "in_warranty": req.in_warranty,
+        "status": req.status,
+        "process_instance_id": req.instance_id,
+        "sla": ClockOut(many=True).dump(clocks),
+    }
+
+
+def dump_service_request(view: Any) -> dict[str, Any]:
+    """A request as `POST /service-requests` and `GET /service-requests/<id>` return it."""
+    req = view.request
+    record = view.record
+    return {
+        "id": req.id,
+        "number": req.number,
+        "equipment_id": req.unit_id,
+        "serial": req.unit.serial,
+        "customer": req.unit.customer.name,
+        "channel": req.channel,
+        "description": req.description,
+        "contact_name": req.contact_name,
+        "contact_phone": req.contact_phone,
+        "reported_at": req.reported_at.isoformat(),
+        "in_warranty": req.in_warranty,
+        "status": req.status,
+        "process_instance_id": req.instance_id,
+        "sla": ClockOut(many=True).dump(view.clocks),
+        "record": None
+        if record is None
+        else {
+            "kind": record.kind,
+            "summary": record.summary,
+            "customer_opinion": record.customer_opinion,
+            "signer_name": record.signer_name,
+            "signed_at": record.signed_at.isoformat() if record.signed_at else None,
+            "has_signature": record.signed_at is not None and record.kind == "on_site",
+            "filed_at": record.filed_at.isoformat() if record.filed_at else None,
+            "archive_number": record.archive_number,
+        },
+        "parts": MovementOut(many=True).dump(view.parts),
+        "loans": [
+            {
+                "loaner_serial": loan.loaner.serial,
+                "model": loan.loaner.model.name,
+                "lent_at": loan.lent_at.isoformat(),
+                "returned_at": loan.returned_at.isoformat() if loan.returned_at else None,
+            }
+            for loan in view.loans
+        ],
+    }

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.forms_runtime import describe_form, read_forms_dir
 from app.i18n import translate
 from app.models import User
-from app.services import archive, definitions, instances, messages, tasks, users
+from app.services import archive, definitions, instances, messages, service_requests, tasks, users, warehouse
 from app.services.errors import ServiceError
 from app.web.locale import current_locale
 
@@ -29,10 +29,16 @@ from .schemas import (
     DraftRequest,
     EquipmentOut,
     MessageRequest,
+    MovementOut,
+    PartIn,
+    PartOut,
+    ServiceRequestIn,
     StartRequest,
     TaskSummaryOut,
     TokenRequest,
     dump_instance,
+    dump_request_summary,
+    dump_service_request,
 )
 
 api_blueprint = Blueprint("api", __name__)
@@ -184,9 +190,9 @@ def worklist() -> Any:
 @api_blueprint.get("/tasks/<task_id>")
 @auth_required
 def get_task(task_id: str) -> Any:
-    view = tasks.task_view(db.session(), _user(), task_id)
+    view = tasks.task_view(db.session(), _user(), task_id, current_locale())
     body: dict[str, Any] = TaskSummaryOut().dump(view.task)
-    body["form"] = describe_form(view.form, current_locale()) if view.form else None
+    body["form"] = describe_form(view.form, current_locale(), view.choices) if view.form else None
     body["data"] = view.data
     return jsonify(body)
 
@@ -250,3 +256,81 @@ def get_equipment(unit_id: int) -> Any:
 @auth_required
 def list_customers() -> Any:
     return jsonify(CustomerOut(many=True).dump(archive.list_customers(db.session(), _user())))
+
+
+@api_blueprint.post("/service-requests")
+@auth_required
+def report_fault() -> Any:
+    body = _body(ServiceRequestIn())
+    session = db.session()
+    request_row = service_requests.report_fault(
+        session,
+        _user(),
+        body["equipment_id"],
+        body["channel"],
+        body["description"],
+        body["contact_name"],
+        body["contact_phone"],
+    )
+    view = service_requests.request_view(session, _user(), request_row.id)
+    return jsonify(dump_service_request(view)), 201
+
+
+@api_blueprint.get("/service-requests")
+@auth_required
+def list_service_requests() -> Any:
+    rows = service_requests.list_requests(db.session(), _user(), request.args.get("status"))
+    return jsonify([dump_request_summary(r, clocks) for r, clocks in rows])
+
+
+@api_blueprint.get("/service-requests/<int:request_id>")
+@auth_required
+def get_service_request(request_id: int) -> Any:
+    return jsonify(dump_service_request(service_requests.request_view(db.session(), _user(), request_id)))
+
+
+@api_blueprint.post("/service-requests/<int:request_id>/parts")
+@auth_required
+def issue_part(request_id: int) -> Any:
+    body = _body(PartIn())
+    movement = warehouse.issue_part(db.session(), _user(), request_id, body["part_code"], body["quantity"])
+    return jsonify(MovementOut().dump(movement)), 201
+
+
+@api_blueprint.post("/service-requests/<int:request_id>/parts/return")
+@auth_required
+def return_part(request_id: int) -> Any:
+    body = _body(PartIn())
+    movement = warehouse.return_part(db.session(), _user(), request_id, body["part_code"], body["quantity"])
+    return jsonify(MovementOut().dump(movement)), 201
+
+
+@api_blueprint.get("/spare-parts")
+@auth_required
+def list_parts() -> Any:
+    return jsonify(PartOut(many=True).dump(warehouse.list_parts(db.session())))
+
+
+@api_blueprint.post("/spare-parts/receive")
+@auth_required
+def receive_part() -> Any:
+    body = _body(PartIn())
+    movement = warehouse.receive_part(db.session(), _user(), body["part_code"], body["quantity"])
+    return jsonify(MovementOut().dump(movement)), 201
+
+
+@api_blueprint.get("/contracts/<int:contract_id>/deposit")
+@auth_required
+def deposit_ledger(contract_id: int) -> Any:
+    ledger = warehouse.deposit_ledger(db.session(), _user(), contract_id)
+    return jsonify(
+        {
+            "contract": ledger.contract.number,
+            "deposit": str(ledger.contract.deposit_amount),
+            "balance": str(ledger.balance),
+            "entries": [
+                {"at": e.at.isoformat(), "amount": str(e.amount), "reason": e.reason, "request_id": e.request_id}
+                for e in ledger.entries
+            ],
+        }
+    )

@@ -37,6 +37,9 @@ class UserTaskInfo:
     due_in: str | None
     result_key: str | None
     title_en: str | None = None  # spiffworkflow:property `title_en`
+    # spiffworkflow:property `assigneeFrom`: the data field naming the user who gets the task
+    # (e.g. the engineer chosen at dispatch); others of the lane's group see it only if unset.
+    assignee_from: str | None = None
 
     def localized_title(self, locale: str) -> str:
         return self.title_en if locale == "en" and self.title_en else self.title
@@ -190,6 +193,7 @@ def _user_tasks(spec: Any) -> list[UserTaskInfo]:
                 due_in=props.get("dueIn"),
                 result_key=props.get("resultKey"),
                 title_en=props.get("title_en"),
+                assignee_from=props.get("assigneeFrom"),
             )
         )
     return found

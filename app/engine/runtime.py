@@ -300,8 +300,13 @@ class ProcessRun:
         )
 
     def _current_data(self) -> dict[str, Any]:
-        """The business data as the latest finished task left it."""
-        last = self.workflow.last_task
-        if last is not None:
-            return dict(last.data)
+        """The business data as the latest finished task left it, inside subprocesses too
+        (the top workflow's `last_task` does not move while a subprocess runs)."""
+        candidates = [
+            workflow.last_task
+            for workflow in [self.workflow, *self.workflow.subprocesses.values()]
+            if workflow.last_task is not None
+        ]
+        if candidates:
+            return dict(max(candidates, key=lambda task: task.last_state_change).data)
         return dict(self.workflow.task_tree.data)

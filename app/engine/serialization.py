@@ -60,11 +60,33 @@ def dump_workflow(workflow: BpmnWorkflow) -> dict[str, Any]:
     return state
 
 
+def _parents_first(workflow_dct: dict[str, Any]) -> None:
+    """Order a (sub)workflow's tasks so every parent comes before its children.
+
+    SpiffWorkflow stores each task's data as a delta against its parent and rebuilds it while
+    the tasks are restored one by one, so a child restored before its parent silently loses its
+    data. JSON keeps the order it was written in, but PostgreSQL's JSONB does not."""
+    tasks: dict[str, Any] = workflow_dct["tasks"]
+    ordered: dict[str, Any] = {}
+    queue = [workflow_dct["root"]]
+    while queue:
+        task_id = queue.pop(0)
+        if task_id in ordered or task_id not in tasks:
+            continue
+        ordered[task_id] = tasks[task_id]
+        queue.extend(tasks[task_id]["children"])
+    ordered.update((k, v) for k, v in tasks.items() if k not in ordered)
+    workflow_dct["tasks"] = ordered
+
+
 def load_workflow(state: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
     """Restore a workflow; `state` is consumed (pass a freshly decoded dict)."""
     if state.get("format") != STATE_FORMAT:
         raise ValueError(f"unknown workflow state format {state.get('format')!r}")
     dct = {k: v for k, v in state.items() if k not in ("format", BpmnWorkflowSerializer.VERSION_KEY)}
+    _parents_first(dct)
+    for sub in dct.get("subprocesses", {}).values():
+        _parents_first(sub)
     dct["spec"] = spec
     dct["subprocess_specs"] = subprocess_specs
     workflow: BpmnWorkflow = serializer().from_dict(dct)

@@ -28,7 +28,11 @@ class FieldView:
     show_if: dict[str, Any] | None
 
 
-def _widget(spec: FieldSpec) -> str:
+def _widget(spec: FieldSpec, has_choices: bool = False) -> str:
+    if spec.widget == "signature":
+        return "signature"
+    if has_choices:
+        return "select"
     if spec.type == "array":
         return "checkboxes"
     if spec.enum is not None:
@@ -56,17 +60,27 @@ def _html_value(spec: FieldSpec, value: Any, tz: tzinfo) -> Any:
 
 
 def field_views(
-    form: FormDefinition, locale: str, values: dict[str, Any], errors: dict[str, list[str]], tz: tzinfo
+    form: FormDefinition,
+    locale: str,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    tz: tzinfo,
+    choices: dict[str, list[tuple[str, str]]] | None = None,
 ) -> list[FieldView]:
+    """`choices` gives options for fields filled from the database (people, loaners)."""
+    choices = choices or {}
     views = []
     for spec in form.fields:
+        options = tuple(zip(spec.enum, spec.option_titles(locale), strict=True)) if spec.enum else ()
+        if spec.name in choices:
+            options = tuple(choices[spec.name])
         views.append(
             FieldView(
                 name=spec.name,
                 label=spec.title(locale),
-                widget=_widget(spec),
+                widget=_widget(spec, spec.name in choices),
                 required=spec.required,
-                options=tuple(zip(spec.enum, spec.option_titles(locale), strict=True)) if spec.enum else (),
+                options=options,
                 value=_html_value(spec, values.get(spec.name), tz),
                 errors=tuple(errors.get(spec.name, [])),
                 max_length=spec.max_length,
@@ -79,8 +93,11 @@ def field_views(
     return views
 
 
-def describe_form(form: FormDefinition, locale: str) -> dict[str, Any]:
-    """The form for API clients: the JSON Schema with titles in `locale`, and the UI hints."""
+def describe_form(
+    form: FormDefinition, locale: str, choices: dict[str, list[tuple[str, str]]] | None = None
+) -> dict[str, Any]:
+    """The form for API clients: the JSON Schema with titles in `locale`, and the UI hints;
+    fields filled from the database get today's options as `enum`."""
     schema = deepcopy(form.schema)
     schema["title"] = form.title(locale)
     by_name = {f.name: f for f in form.fields}
@@ -90,6 +107,9 @@ def describe_form(form: FormDefinition, locale: str) -> dict[str, Any]:
         if spec.enum is not None:
             target = node.get("items", node) if spec.type == "array" else node
             target["x-enumNames"] = list(spec.option_titles(locale))
+        if choices and name in choices:
+            node["enum"] = [value for value, _label in choices[name]]
+            node["x-enumNames"] = [label for _value, label in choices[name]]
         node.pop("x-i18n", None)
     schema.pop("x-i18n", None)
     return {"schema": schema, "ui": deepcopy(form.ui)}

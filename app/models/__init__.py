@@ -2,25 +2,47 @@ from .archive import Contact, Contract, Customer, CustomerDepartment, EquipmentM
 from .audit import AuditChainHead, AuditEvent
 from .base import Base, utcnow
 from .processes import HumanTask, MessageSubscription, ProcessDefinition, ProcessInstance, ProcessTimer
+from .service import (
+    CHANNELS,
+    ContractPartPrice,
+    DepositEntry,
+    Loan,
+    LoanerUnit,
+    PartMovement,
+    ServiceRecord,
+    ServiceRequest,
+    SlaClock,
+    SparePart,
+)
 from .users import ApiToken, Group, User, user_groups
 
 __all__ = [
+    "CHANNELS",
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
     "Base",
     "Contact",
     "Contract",
+    "ContractPartPrice",
     "Customer",
     "CustomerDepartment",
+    "DepositEntry",
     "EquipmentModel",
     "EquipmentUnit",
     "Group",
     "HumanTask",
+    "Loan",
+    "LoanerUnit",
     "MessageSubscription",
+    "PartMovement",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessTimer",
+    "ServiceRecord",
+    "ServiceRequest",
+    "SlaClock",
+    "SparePart",
     "User",
     "user_groups",
     "utcnow",

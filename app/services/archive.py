@@ -9,7 +9,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.warranty import Coverage, coverage
-from app.models import Customer, EquipmentModel, EquipmentUnit, ProcessInstance, User, utcnow
+from app.models import (
+    Customer,
+    EquipmentModel,
+    EquipmentUnit,
+    Loan,
+    PartMovement,
+    ProcessInstance,
+    ServiceRecord,
+    ServiceRequest,
+    User,
+    utcnow,
+)
 
 from .errors import NotFound
 
@@ -59,8 +70,15 @@ def search_equipment(
 
 @dataclass(frozen=True)
 class UnitHistory:
+    """Everything filed under one unit (R2): its process instances, service requests with
+    their records, the parts put into it and the loaners lent while it was away."""
+
     view: UnitView
     instances: list[ProcessInstance]
+    requests: list[ServiceRequest]
+    records: dict[int, ServiceRecord]  # by request id
+    parts: list[PartMovement]
+    loans: list[Loan]
 
 
 def unit_history(session: Session, user: User, unit_id: int, today: date | None = None) -> UnitHistory:
@@ -71,7 +89,23 @@ def unit_history(session: Session, user: User, unit_id: int, today: date | None 
     instances = session.scalars(
         select(ProcessInstance).where(ProcessInstance.business_key == unit.serial).order_by(ProcessInstance.id.desc())
     ).all()
-    return UnitHistory(_view(unit, today or utcnow().date()), list(instances))
+    requests = session.scalars(
+        select(ServiceRequest).where(ServiceRequest.unit_id == unit.id).order_by(ServiceRequest.id.desc())
+    ).all()
+    request_ids = [r.id for r in requests]
+    records = session.scalars(select(ServiceRecord).where(ServiceRecord.request_id.in_(request_ids))).all()
+    parts = session.scalars(
+        select(PartMovement).where(PartMovement.unit_id == unit.id).order_by(PartMovement.id.desc())
+    ).all()
+    loans = session.scalars(select(Loan).where(Loan.request_id.in_(request_ids)).order_by(Loan.id.desc())).all()
+    return UnitHistory(
+        _view(unit, today or utcnow().date()),
+        list(instances),
+        list(requests),
+        {r.request_id: r for r in records},
+        list(parts),
+        list(loans),
+    )
 
 
 def list_customers(session: Session, user: User) -> list[Customer]:

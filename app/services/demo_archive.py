@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Contact, Contract, Customer, CustomerDepartment, EquipmentModel, EquipmentUnit
-
-# The seed's commitment (R6): respond in 1 h, on site in 2 h, repaired in 24 h, a loaner
-# within 48 h when not fixed 8 h into the repair, the service record filed within 5 days.
-SEED_SLA = {
-    "calendar": "24x7",
-    "response_minutes": 60,
-    "arrival_minutes": 120,
-    "resolution_minutes": 1440,
-    "loaner_after_minutes": 480,
-    "loaner_minutes": 2880,
-    "record_filing_days": 5,
-}
+from app.domain.sla import SEED_POLICY
+from app.models import (
+    Contact,
+    Contract,
+    ContractPartPrice,
+    Customer,
+    CustomerDepartment,
+    EquipmentModel,
+    EquipmentUnit,
+    LoanerUnit,
+    SparePart,
+)
 
 MODELS = [
     ("MFP-C3000", "彩色数码复合机 C3000", "copier", 3, "Shouhou OEM"),
@@ -52,6 +52,23 @@ UNITS = [
 ]
 
 
+# code, name, kind, unit cost, on hand, minimum
+PARTS = [
+    ("TONER-C3000-K", "C3000 黑色碳粉", "consumable", Decimal("380.00"), 20, 5),
+    ("DRUM-C3000", "C3000 感光鼓组件", "spare_part", Decimal("1200.00"), 4, 2),
+    ("FUSER-C2000", "C2000 定影组件", "spare_part", Decimal("950.00"), 3, 2),
+    ("ROLLER-LP800", "LP-800 搓纸轮", "spare_part", Decimal("45.00"), 30, 10),
+    ("BOARD-GATE", "FX-GATE 主控板（整机模块）", "module", Decimal("2600.00"), 2, 1),
+]
+# contract, part, price: paid service never charges more than the contract's price (R3)
+CONTRACT_PRICES = [
+    ("HT-2022-017", "DRUM-C3000", Decimal("1100.00")),
+    ("HT-2022-017", "TONER-C3000-K", Decimal("400.00")),
+]
+# serial, model: the loaner pool (备用设备)
+LOANERS = [("LOAN-C3000-01", "MFP-C3000"), ("LOAN-C2000-01", "MFP-C2000"), ("LOAN-LP800-01", "LP-800")]
+
+
 def seed_archive(session: Session) -> int:
     """Idempotent: adds what is missing; returns the number of units."""
     models = {m.code: m for m in session.scalars(select(EquipmentModel))}
@@ -81,7 +98,7 @@ def seed_archive(session: Session) -> int:
                 warranty_years=years,
                 maintenance_years=2,
                 deposit_amount=deposit,
-                sla_policy=dict(SEED_SLA),
+                sla_policy=deepcopy(SEED_POLICY),
             )
             session.add(contracts[number])
     serials = set(session.scalars(select(EquipmentUnit.serial)))
@@ -101,5 +118,26 @@ def seed_archive(session: Session) -> int:
                 accepted_on=accepted,
             )
         )
+    _seed_warehouse(session, models, contracts)
     session.commit()
     return len(UNITS)
+
+
+def _seed_warehouse(session: Session, models: dict[str, EquipmentModel], contracts: dict[str, Contract]) -> None:
+    parts = {p.code: p for p in session.scalars(select(SparePart))}
+    for code, name, kind, cost, on_hand, minimum in PARTS:
+        if code not in parts:
+            parts[code] = SparePart(code=code, name=name, kind=kind, unit_cost=cost, on_hand=on_hand, minimum=minimum)
+            session.add(parts[code])
+    session.flush()
+    priced = {
+        (row[0], row[1]) for row in session.execute(select(ContractPartPrice.contract_id, ContractPartPrice.part_id))
+    }
+    for number, code, price in CONTRACT_PRICES:
+        contract, part = contracts[number], parts[code]
+        if (contract.id, part.id) not in priced:
+            session.add(ContractPartPrice(contract_id=contract.id, part_id=part.id, price=price))
+    loaners = set(session.scalars(select(LoanerUnit.serial)))
+    for serial, model in LOANERS:
+        if serial not in loaners:
+            session.add(LoanerUnit(serial=serial, model=models[model]))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.engine import RESERVED_NAMES, EngineError, ProcessRun
 from app.models import AuditEvent, HumanTask, ProcessInstance, ProcessTimer, User, utcnow
 
-from . import audit, definitions
+from . import audit, definitions, extensions
 from .errors import Forbidden, NotFound, ProcessFailed, ServiceError
 from .permissions import can_start, can_view_instance
 from .runs import save_run
@@ -33,6 +33,23 @@ def start_instance(
     business_key: str | None = None,
     now: datetime | None = None,
 ) -> ProcessInstance:
+    if extensions.for_process(process_id).intake_endpoint:
+        raise ServiceError("error.use_intake", process_id=process_id)
+    instance = begin_instance(session, user, process_id, data, business_key, now)
+    session.commit()
+    return instance
+
+
+def begin_instance(
+    session: Session,
+    user: User,
+    process_id: str,
+    data: dict[str, Any] | None = None,
+    business_key: str | None = None,
+    now: datetime | None = None,
+) -> ProcessInstance:
+    """`start_instance` without the commit, for services that store more in the same
+    transaction (a service request and its clocks)."""
     definition_row = definitions.latest(session, process_id)
     definition = definitions.loaded(definition_row)
     if not can_start(user, definition.lanes):
@@ -68,7 +85,6 @@ def start_instance(
     save_run(session, instance, run, definition, now, user)
     session.flush()
     _assign_first_task_to_starter(session, instance, user)
-    session.commit()
     return instance
 
 

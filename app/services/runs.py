@@ -13,7 +13,7 @@ from app.domain.durations import parse_duration
 from app.engine import ProcessRun
 from app.models import HumanTask, MessageSubscription, ProcessInstance, ProcessTimer, User
 
-from . import audit
+from . import audit, extensions
 from .definitions import LoadedDefinition
 
 
@@ -37,10 +37,13 @@ def save_run(
             instance.ended_at = now
             audit.record(session, "instance_completed", actor, now, instance_id=instance.id)
         open_tasks = _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
+        _assign_from_data(session, open_tasks, definition, snapshot.data)
         if definition.model.has_timers:
             _sync_timers(session, instance, snapshot.timers)
         if definition.model.has_messages:
             _sync_subscriptions(session, instance, snapshot.waiting_messages)
+        extension = extensions.for_process(instance.process_id)
+        extension.after_step(session, instance, snapshot.engine_steps, snapshot.data, now, actor)
         return open_tasks
 
 
@@ -80,6 +83,23 @@ def _sync_tasks(
         session.add(row)
         still_open.append(row)
     return still_open
+
+
+def _assign_from_data(
+    session: Session, open_tasks: list[HumanTask], definition: LoadedDefinition, data: dict[str, Any]
+) -> None:
+    """New tasks whose diagram names an `assigneeFrom` field go to that user, when the user
+    exists and may work in the task's lane."""
+    for row in open_tasks:
+        info = definition.model.user_tasks.get(row.element_id)
+        if row.assignee_id is not None or info is None or not info.assignee_from:
+            continue
+        username = data.get(info.assignee_from)
+        if not isinstance(username, str):
+            continue
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is not None and (row.candidate_group is None or row.candidate_group in user.group_ids):
+            row.assignee = user
 
 
 def _sync_timers(session: Session, instance: ProcessInstance, timers: list[Any]) -> None:

@@ -14,7 +14,7 @@ from app.engine import EngineError, ProcessRun, TaskNotReady
 from app.forms_runtime import FormDefinition, validate_form_data
 from app.models import HumanTask, ProcessInstance, User, utcnow
 
-from . import audit, definitions
+from . import audit, definitions, extensions
 from .errors import Conflict, Forbidden, FormRejected, NotFound, ProcessFailed
 from .instances import check_data_keys
 from .permissions import can_claim, can_release, can_view_task, can_work_on
@@ -80,9 +80,10 @@ class TaskView:
     task: HumanTask
     form: FormDefinition | None
     data: dict[str, Any]  # the instance's data overlaid with the saved draft
+    choices: extensions.Choices  # options for fields filled from the database
 
 
-def task_view(session: Session, user: User, task_id: str) -> TaskView:
+def task_view(session: Session, user: User, task_id: str, locale: str = "zh_CN") -> TaskView:
     task = _task(session, user, task_id)
     loaded = definitions.loaded(task.instance.definition)
     form = loaded.forms.get(task.form) if task.form else None
@@ -92,7 +93,10 @@ def task_view(session: Session, user: User, task_id: str) -> TaskView:
         data = dict(data[info.result_key])
     if task.draft:
         data.update(task.draft)
-    return TaskView(task, form, data)
+    choices = extensions.for_process(task.instance.process_id).field_choices(
+        session, task.instance, task.element_id, locale
+    )
+    return TaskView(task, form, data, choices)
 
 
 def _open_task(session: Session, user: User, task_id: str) -> HumanTask:
@@ -197,6 +201,8 @@ def complete(
     else:
         clean = {}
     check_data_keys(clean)
+    extension = extensions.for_process(instance.process_id)
+    clean = extension.before_complete(session, instance, task.element_id, clean, user, now, locale)
     before = dict(instance.data)
     try:
         run = ProcessRun.load(loaded.model, instance.state)

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.forms_runtime import coerce_html_form, field_views, read_forms_dir
 from app.i18n import translate
 from app.models import User, utcnow
-from app.services import archive, definitions, instances, tasks, users
+from app.services import archive, definitions, extensions, instances, tasks, users
 from app.services.errors import DeploymentRejected, FormRejected, ServiceError
 
 from .exports import event_row, history_csv
@@ -60,7 +60,19 @@ def _template_helpers() -> dict[str, Any]:
     def title(task: Any) -> str:
         return tasks.task_title(task, locale)
 
-    return {"_": _t, "locale": locale, "current_user": g.get("user"), "local_time": local_time, "task_title": title}
+    def duration(seconds: float) -> str:
+        minutes = int(abs(seconds) // 60)
+        text = f"{minutes // 60}:{minutes % 60:02d}" if minutes >= 60 else _t("time.minutes", n=minutes)
+        return f"-{text}" if seconds < 0 else text
+
+    return {
+        "_": _t,
+        "locale": locale,
+        "current_user": g.get("user"),
+        "local_time": local_time,
+        "task_title": title,
+        "duration": duration,
+    }
 
 
 def login_required(fn: F) -> F:
@@ -129,11 +141,10 @@ def task_page(task_id: str) -> Any:
 
 
 def _render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None) -> Any:
-    view = tasks.task_view(db.session(), _user(), task_id)
+    view = tasks.task_view(db.session(), _user(), task_id, current_locale())
+    shown = values if values is not None else view.data
     form_fields = (
-        field_views(view.form, current_locale(), values if values is not None else view.data, errors or {}, _tz())
-        if view.form
-        else []
+        field_views(view.form, current_locale(), shown, errors or {}, _tz(), view.choices) if view.form else []
     )
     status = 400 if errors else 200
     names = users.group_names(db.session(), current_locale())
@@ -183,7 +194,9 @@ def task_action(task_id: str) -> Any:
 @web_blueprint.get("/start")
 @login_required
 def start_page() -> str:
-    return render_template("start.html", definitions=definitions.list_latest(db.session()))
+    rows = definitions.list_latest(db.session())
+    intake = {d.process_id: extensions.for_process(d.process_id).intake_endpoint for d in rows}
+    return render_template("start.html", definitions=rows, intake=intake)
 
 
 @web_blueprint.post("/start")
