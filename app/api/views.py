@@ -16,7 +16,17 @@ from app.extensions import db
 from app.forms_runtime import describe_form, read_forms_dir
 from app.i18n import translate
 from app.models import User
-from app.services import archive, definitions, instances, messages, service_requests, tasks, users, warehouse
+from app.services import (
+    archive,
+    archive_edit,
+    definitions,
+    instances,
+    messages,
+    service_requests,
+    tasks,
+    users,
+    warehouse,
+)
 from app.services.errors import ServiceError
 from app.web.locale import current_locale
 
@@ -244,10 +254,26 @@ def list_equipment() -> Any:
 @api_blueprint.get("/equipment/<int:unit_id>")
 @auth_required
 def get_equipment(unit_id: int) -> Any:
-    history = archive.unit_history(db.session(), _user(), unit_id)
+    session = db.session()
+    history = archive.unit_history(session, _user(), unit_id)
     body: dict[str, Any] = EquipmentOut().dump(history.view)
     body["process_instances"] = [
         {"id": i.id, "process_id": i.process_id, "status": i.status} for i in history.instances
+    ]
+    body["service_requests"] = [
+        {
+            "id": r.id,
+            "number": r.number,
+            "reported_at": r.reported_at.isoformat(),
+            "status": r.status,
+            "record_signed": bool(history.records.get(r.id) and history.records[r.id].signed_at),
+        }
+        for r in history.requests
+    ]
+    body["parts"] = MovementOut(many=True).dump(history.parts)
+    body["correspondence"] = [
+        {"number": c.number, "direction": c.direction, "subject": c.subject, "at": c.at.isoformat()}
+        for c in archive_edit.unit_correspondence(session, unit_id)
     ]
     return jsonify(body)
 

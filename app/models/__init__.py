@@ -5,6 +5,7 @@ from .processes import HumanTask, MessageSubscription, ProcessDefinition, Proces
 from .service import (
     CHANNELS,
     ContractPartPrice,
+    Correspondence,
     DepositEntry,
     Loan,
     LoanerUnit,
@@ -25,6 +26,7 @@ __all__ = [
     "Contact",
     "Contract",
     "ContractPartPrice",
+    "Correspondence",
     "Customer",
     "CustomerDepartment",
     "DepositEntry",

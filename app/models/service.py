@@ -190,3 +190,23 @@ class DepositEntry(Base):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     by: Mapped[User | None] = relationship(lazy="select")
+
+
+class Correspondence(Base):
+    """A numbered letter or e-mail, in or out, filed under the unit it concerns (R4: 来函 and
+    replies are numbered and filed per unit)."""
+
+    __tablename__ = "correspondence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("equipment_units.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("correspondence.id"))
+    direction: Mapped[str] = mapped_column(String(10))  # incoming | outgoing
+    channel: Mapped[str] = mapped_column(String(10))  # letter | email
+    correspondent: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.forms_runtime import coerce_html_form, field_views, read_forms_dir
 from app.i18n import translate
 from app.models import User, utcnow
-from app.services import archive, definitions, extensions, instances, tasks, users
+from app.services import archive, archive_edit, definitions, extensions, instances, tasks, users
 from app.services.errors import DeploymentRejected, FormRejected, ServiceError
 
 from .exports import event_row, history_csv
@@ -277,7 +277,24 @@ def equipment_page() -> str:
 @web_blueprint.get("/equipment/<int:unit_id>")
 @login_required
 def equipment_unit_page(unit_id: int) -> str:
-    return render_template("equipment_unit.html", history=archive.unit_history(db.session(), _user(), unit_id))
+    session_ = db.session()
+    history = archive.unit_history(session_, _user(), unit_id)
+    letters = archive_edit.unit_correspondence(session_, unit_id)
+    letter_fields = field_views(
+        archive_edit.forms()["correspondence"],
+        current_locale(),
+        {"direction": "incoming", "channel": "letter"},
+        {},
+        _tz(),
+        archive_edit.correspondence_choices(session_, unit_id),
+    )
+    return render_template(
+        "equipment_unit.html",
+        history=history,
+        letters=letters,
+        letter_fields=letter_fields,
+        can_edit=archive_edit.can_edit(_user()),
+    )
 
 
 @web_blueprint.get("/customers")
