@@ -229,7 +229,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sr.part_issued": {"zh_CN": "已领用 {quantity} × {part}。", "en": "Issued {quantity} × {part}."},
     "sr.part_returned": {"zh_CN": "已退回 {quantity} × {part}。", "en": "Returned {quantity} × {part}."},
     "sr.none": {"zh_CN": "暂无报修单。", "en": "No service requests."},
-    "clock.response": {"zh_CN": "响应（1 小时）", "en": "Response"},
+    "clock.response": {"zh_CN": "响应", "en": "Response"},
     "clock.arrival": {"zh_CN": "到场", "en": "On site"},
     "clock.resolution": {"zh_CN": "修复", "en": "Repaired"},
     "clock.loaner": {"zh_CN": "备用机", "en": "Loaner"},
