@@ -66,6 +66,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh_CN": "日期顺序应为：交货 ≤ 安装 ≤ 最终验收。",
         "en": "The dates must run delivery ≤ installation ≤ final acceptance.",
     },
+    "error.price_line": {
+        "zh_CN": "第 {line} 行应为“备件编码 = 单价”，且备件存在、单价不为负。",
+        "en": "Line {line} must read 'part code = price' for a known part and a price of at least 0.",
+    },
     "error.not_json": {"zh_CN": "不是有效的 JSON。", "en": "Not valid JSON."},
     "error.unit_not_found": {"zh_CN": "找不到该设备。", "en": "No such equipment unit."},
     "error.bad_channel": {

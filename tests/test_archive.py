@@ -123,6 +123,10 @@ def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -
         f"/contracts/{target}/edit", {**values, "sla_policy": "{oops"}, csrf_from=f"/contracts/{target}/edit"
     )
     assert status == 400 and "不是有效的 JSON" in page
+    bad_prices = {**values, "sla_policy": "{}", "part_prices": "ROLLER-LP800 = 40\nNO-SUCH-PART = 1"}
+    status, page = web.post(f"/contracts/{target}/edit", bad_prices, csrf_from=f"/contracts/{target}/edit")
+    assert status == 400 and "第 2 行" in page
+    values["part_prices"] = "ROLLER-LP800 = 40"
     policy = {
         "calendar": "working_hours",
         "working_hours": {"start": "09:00", "end": "17:00"},
@@ -135,6 +139,8 @@ def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -
         f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(policy)}, csrf_from=f"/contracts/{target}/edit"
     )
     assert status == 200 and "已保存" in page and "工作时间" in page
+    edit_page = web.get(f"/contracts/{target}/edit")[1]
+    assert "ROLLER-LP800 = 40.00" in edit_page
     token = login(base, "after_sales1")
     _, units = call(base, "GET", f"{API}/equipment?q=SN-LP800-0006", token=token)
     status, created = call(

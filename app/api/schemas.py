@@ -205,6 +205,7 @@ def dump_service_request(view: Any) -> dict[str, Any]:
             "has_signature": record.signed_at is not None and record.kind == "on_site",
             "filed_at": record.filed_at.isoformat() if record.filed_at else None,
             "archive_number": record.archive_number,
+            "parts": MovementOut(many=True).dump(view.parts),  # consumed on this repair
         },
         "parts": MovementOut(many=True).dump(view.parts),
         "loans": [

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.domain.sla import SEED_POLICY, PolicyError, SlaPolicy
 from app.forms_runtime import FormDefinition, load_form, read_forms_dir, validate_form_data
@@ -21,11 +21,13 @@ from app.i18n import translate
 from app.models import (
     Contact,
     Contract,
+    ContractPartPrice,
     Correspondence,
     Customer,
     CustomerDepartment,
     EquipmentModel,
     EquipmentUnit,
+    SparePart,
     User,
     utcnow,
 )
@@ -36,6 +38,22 @@ from .errors import Forbidden, FormRejected, NotFound
 FORMS_DIR = Path(__file__).parent / "archive_forms"
 EDITORS = {"after_sales", "sales", "office", "admins"}
 Choices = dict[str, list[tuple[str, str]]]
+
+
+def _replace_prices(session: Session, contract: Contract, prices: dict[int, Decimal]) -> None:
+    existing = {
+        row.part_id: row
+        for row in session.scalars(select(ContractPartPrice).where(ContractPartPrice.contract_id == contract.id))
+    }
+    for part_id, row in existing.items():
+        if part_id not in prices:
+            session.delete(row)
+    for part_id, price in prices.items():
+        if part_id in existing:
+            existing[part_id].price = price
+        else:
+            session.add(ContractPartPrice(contract_id=contract.id, part_id=part_id, price=price))
+    session.flush()
 
 
 @lru_cache(maxsize=1)
@@ -248,8 +266,40 @@ def contract_values(contract: Contract | None) -> dict[str, Any]:
         "warranty_years": contract.warranty_years,
         "maintenance_years": contract.maintenance_years,
         "deposit_amount": float(contract.deposit_amount),
+        "part_prices": "\n".join(f"{code} = {price}" for code, price in contract_prices(contract)),
         "sla_policy": json.dumps(contract.sla_policy, ensure_ascii=False, indent=2),
     }
+
+
+def contract_prices(contract: Contract) -> list[tuple[str, Decimal]]:
+    session = object_session(contract)
+    if session is None or contract.id is None:
+        return []
+    rows = session.execute(
+        select(SparePart.code, ContractPartPrice.price)
+        .join(SparePart, SparePart.id == ContractPartPrice.part_id)
+        .where(ContractPartPrice.contract_id == contract.id)
+        .order_by(SparePart.code)
+    )
+    return [(code, price) for code, price in rows]
+
+
+def _parse_prices(session: Session, text: str, locale: str) -> dict[int, Decimal]:
+    """`CODE = price` per line: the most paid service may charge for that part (R3)."""
+    prices: dict[int, Decimal] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, amount = line.partition("=")
+        part = session.scalars(select(SparePart).where(SparePart.code == code.strip())).first()
+        try:
+            price = Decimal(amount.strip())
+        except ArithmeticError:
+            price = Decimal(-1)
+        if not sep or part is None or not price.is_finite() or price < 0:
+            raise FormRejected({"part_prices": [translate("error.price_line", locale, line=number)]})
+        prices[part.id] = price.quantize(Decimal("0.01"))
+    return prices
 
 
 def save_contract(session: Session, user: User, contract_id: int | None, data: dict[str, Any], locale: str) -> Contract:
@@ -262,12 +312,21 @@ def save_contract(session: Session, user: User, contract_id: int | None, data: d
         raise NotFound("error.not_found")
     _unique(session, Contract.number, clean["number"], contract.id, "number", locale)
     customer = _reference(session, Customer, clean.get("customer_id"), "customer_id", locale)
+    errors: dict[str, list[str]] = {}
+    policy: Any = None
     try:
         policy = json.loads(clean["sla_policy"])
         SlaPolicy.from_data(policy)
     except ValueError as err:  # PolicyError is a ValueError, as is bad JSON
         reason = str(err) if isinstance(err, PolicyError) else translate("error.not_json", locale)
-        raise FormRejected({"sla_policy": [reason]}) from None
+        errors["sla_policy"] = [reason]
+    prices: dict[int, Decimal] = {}
+    try:
+        prices = _parse_prices(session, str(clean.get("part_prices") or ""), locale)
+    except FormRejected as err:
+        errors.update(err.errors)
+    if errors:
+        raise FormRejected(errors)
     before = contract_values(contract) if contract_id else {}
     contract.number, contract.customer_id = clean["number"], customer.id
     contract.signed_on = date.fromisoformat(clean["signed_on"])
@@ -277,6 +336,7 @@ def save_contract(session: Session, user: User, contract_id: int | None, data: d
     if contract_id is None:
         session.add(contract)
     session.flush()
+    _replace_prices(session, contract, prices)
     _record(session, user, "contract_saved", before, contract_values(contract))
     session.commit()
     return contract
