@@ -22,6 +22,13 @@ if [ ! -f "$lock_stamp" ] || [ "$(cat "$lock_stamp")" != "$want_lock" ]; then
   (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want_lock" > "$lock_stamp"
 fi
+# The modeler bundle (bpmn-js + properties panel + our entries in frontend/src), built by esbuild
+build_stamp=frontend/dist/.build.sha256
+want_build=$(cat frontend/package-lock.json frontend/package.json frontend/src/* | sha256sum | cut -d' ' -f1)
+if [ ! -f "$build_stamp" ] || [ "$(cat "$build_stamp")" != "$want_build" ]; then
+  (cd frontend && npm run --silent build >/dev/null)
+  echo "$want_build" > "$build_stamp"
+fi
 if [ "${1:-}" = "--browser" ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq

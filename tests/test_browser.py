@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 
@@ -222,3 +223,72 @@ def test_report_a_fault_and_follow_it_to_the_signed_record(browser: webdriver.Ch
     assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", signature) == 560
     assert "clock-met" in browser.find_element(By.ID, "clock-resolution").get_attribute("class")
     assert browser.find_element(By.ID, "request-status").text == "已结案"  # repaired, signed, filed
+
+
+QC_REVIEW_FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "品控复核",
+    "type": "object",
+    "x-i18n": {"en": {"title": "QC review"}},
+    "properties": {"passed": {"type": "boolean", "title": "复核通过", "x-i18n": {"en": {"title": "Passed"}}}},
+    "required": ["passed"],
+    "additionalProperties": False,
+}
+
+
+def test_process_owner_adds_a_qc_review_in_the_modeler_and_deploys(
+    browser: webdriver.Chrome, live_server: LiveServer
+) -> None:
+    """Issue 4's walk-through: load the complaint diagram in the modeler, add a QC review task
+    with a new form written in the form editor, deploy; new complaints run the new version while
+    a running one stays on its own."""
+    base = live_server.url
+    owner = login(base, "process_owners1")
+    _, before = call(base, "GET", "/api/v1/process-definitions", token=owner)
+    old_version = max(d["version"] for d in before if d["process_id"] == "complaint_handling")
+    desk = login(base, "after_sales1")
+    _, running = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=desk)
+
+    _login(browser, base, "process_owners1")
+    browser.get(f"{base}/processes")
+    _click_and_wait(browser, By.ID, "model-complaint_handling")
+    WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "modeler").get_attribute("data-loaded"))
+    assert browser.find_element(By.ID, "modeler").get_attribute("data-loaded") == "true"
+
+    # the form editor: a new form, previewed as a task page shows it, kept for the deploy
+    browser.find_element(By.ID, "form-editor-name").send_keys("qc_review")
+    schema = browser.find_element(By.ID, "form-editor-schema")
+    browser.execute_script("arguments[0].value = arguments[1]", schema, json.dumps(QC_REVIEW_FORM, ensure_ascii=False))
+    browser.find_element(By.ID, "form-editor-keep").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#form-editor-preview #field-passed"))
+    assert "qc_review" in browser.find_element(By.ID, "form-editor-kept").text
+
+    # the diagram: a QC review between preventing recurrence and closing
+    browser.execute_script(
+        """
+        const m = window.shouhouModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
+        const source = reg.get('prevent_recurrence'), target = reg.get('close_complaint');
+        modeling.removeElements([reg.get('flow_prevent_recurrence_to_close_complaint')]);
+        const task = modeling.createShape({type: 'bpmn:UserTask'},
+          {x: source.x + source.width / 2 + 160, y: source.y + source.height / 2}, source.parent);
+        modeling.updateProperties(task, {id: 'qc_review', name: '品控复核'});
+        modeling.connect(source, task);
+        modeling.connect(task, target);
+        m.get('selection').select(task);
+        """
+    )
+    # the product's own properties: pick the new form for the task
+    header = browser.find_element(By.CSS_SELECTOR, '[data-group-id="group-shouhou"] .bio-properties-panel-group-header')
+    header.click()
+    Select(browser.find_element(By.ID, "bio-properties-panel-shouhou-form")).select_by_value("qc_review")
+    browser.find_element(By.ID, "modeler-deploy").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "modeler").get_attribute("data-deployed"))
+    messages = browser.find_element(By.ID, "modeler-messages").text
+    assert browser.find_element(By.ID, "modeler").get_attribute("data-deployed") == str(old_version + 1), messages
+
+    _, created = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=desk)
+    assert created["version"] == old_version + 1
+    _, still = call(base, "GET", f"/api/v1/process-instances/{running['id']}", token=desk)
+    assert still["version"] == old_version  # running instances finish on their own version
+    _, versions = call(base, "GET", "/api/v1/process-definitions", token=owner)
+    assert any(d["process_id"] == "complaint_handling" and d["version"] == old_version + 1 for d in versions)

@@ -310,3 +310,14 @@ def test_data_entered_inside_a_subprocess_is_the_instance_data() -> None:
     run = _complete(run, "remote_support", {"contact_summary": "x", "resolved_remotely": False})
     run = _complete(run, "dispatch_engineer", {"engineer": "engineers2", "extra_staff_needed": False})
     assert run.snapshot().data["engineer"] == "engineers2"  # while the subprocess still runs
+
+
+def test_unreachable_elements_are_named() -> None:
+    """Issue 4: an element no path from a start event reaches would never run."""
+    source = (Path(__file__).parent.parent / "bpmn" / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    orphan = '<bpmn:userTask id="orphan_task" name="孤立任务" /></bpmn:process>'
+    with pytest.raises(DiagramInvalid) as info:
+        parse_diagram(source.replace("</bpmn:process>", orphan).encode())
+    problem = info.value.problems[0]
+    assert (problem.code, problem.element_id) == ("unreachable", "orphan_task")
+    assert "孤立任务" in problem.message and "connect it or remove it" in problem.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -39,9 +40,17 @@ class WebClient:
         request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
         return self._open(request)
 
+    def post_json(self, path: str, body: object, csrf_from: str | None) -> tuple[int, str]:
+        """JSON as the modeler page sends it, the CSRF token in the X-CSRFToken header."""
+        request = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), method="POST")
+        request.add_header("Content-Type", "application/json")
+        if csrf_from is not None:
+            request.add_header("X-CSRFToken", self.csrf_token(csrf_from))
+        return self._open(request)
+
     def csrf_token(self, page: str) -> str:
         _, body = self.get(page)
-        match = re.search(r'name="csrf_token" value="([^"]+)"', body)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', body) or re.search(r'"csrfToken": "([^"]+)"', body)
         assert match, f"no CSRF token on {page}"
         return match.group(1)
 

@@ -120,6 +120,7 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         raise DiagramInvalid([DiagramProblem("bpmn_unreadable", message)]) from None
     all_specs = [spec, *[s for s in subprocess_specs.values() if s is not None]]
     problems = [p for s in all_specs for p in _check_expressions(s)]
+    problems.extend(_check_reachability(root, process_id))
     user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s)}
     if problems:
         raise DiagramInvalid(problems)
@@ -138,6 +139,88 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         has_timers=any(_contains(d, TimerEventDefinition) for d in catching),
         has_messages=any(_contains(d, MessageEventDefinition) for d in catching),
     )
+
+
+_FLOW_NODES = {
+    "startEvent",
+    "endEvent",
+    "intermediateThrowEvent",
+    "intermediateCatchEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "complexGateway",
+}
+
+
+def _check_reachability(root: etree._Element, process_id: str) -> list[DiagramProblem]:
+    """Elements no path from a start event reaches (they would never run), and a process with
+    nothing to do. Checked per process and per embedded subprocess."""
+    process = next(
+        (
+            e
+            for e in root.iter()
+            if isinstance(e.tag, str) and etree.QName(e).localname == "process" and e.get("id") == process_id
+        ),
+        None,
+    )
+    if process is None:
+        return []
+    problems = _unreachable_in(process)
+    nodes = [c for c in process if isinstance(c.tag, str) and etree.QName(c).localname in _FLOW_NODES]
+    if nodes and all(etree.QName(n).localname == "startEvent" for n in nodes):
+        message = "the process has nothing to do yet: add its tasks and an end event after the start event"
+        problems.append(DiagramProblem("empty_process", message, nodes[0].get("id")))
+    return problems
+
+
+def _unreachable_in(container: etree._Element) -> list[DiagramProblem]:
+    children = [c for c in container if isinstance(c.tag, str)]
+    nodes = {c.get("id"): c for c in children if etree.QName(c).localname in _FLOW_NODES and c.get("id")}
+    outgoing: dict[str, list[str]] = {}
+    for flow in (c for c in children if etree.QName(c).localname == "sequenceFlow"):
+        outgoing.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+    boundary: dict[str, list[str]] = {}
+    for node_id, node in nodes.items():
+        if etree.QName(node).localname == "boundaryEvent":
+            boundary.setdefault(node.get("attachedToRef") or "", []).append(node_id)
+    reached: set[str] = set()
+    queue = [
+        node_id
+        for node_id, node in nodes.items()
+        if etree.QName(node).localname == "startEvent" or node.get("triggeredByEvent") == "true"
+    ]
+    while queue:
+        node_id = queue.pop()
+        if node_id in reached or node_id not in nodes:
+            continue
+        reached.add(node_id)
+        queue.extend(outgoing.get(node_id, []))
+        queue.extend(boundary.get(node_id, []))
+    problems = []
+    for node_id, node in nodes.items():
+        kind = etree.QName(node).localname
+        if node_id not in reached:
+            name = node.get("name") or node_id
+            message = f"{kind} {name!r} is unreachable: no path from a start event leads to it; connect it or remove it"
+            problems.append(DiagramProblem("unreachable", message, node_id))
+        elif kind in ("subProcess", "transaction"):  # an ad-hoc subprocess has no start event
+            problems.extend(_unreachable_in(node))
+    return problems
 
 
 def _contains(definition: Any, kind: type) -> bool:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,7 +21,7 @@ from app.forms_runtime import FormDefinition, FormInvalid, load_form
 from app.models import Group, ProcessDefinition, ProcessInstance, User, utcnow
 
 from . import audit
-from .errors import DeploymentRejected, Forbidden, NotFound
+from .errors import DeploymentRejected, Forbidden, NotFound, ServiceError
 from .permissions import can_deploy
 
 
@@ -254,3 +257,33 @@ def deploy(
     )
     session.commit()
     return DeployResult(definition, created=True)
+
+
+def forms_for_editing(
+    session: Session, available_forms: dict[str, dict[str, Any]], process_id: str | None
+) -> dict[str, dict[str, Any]]:
+    """The forms a modeler session starts from: those in forms/, overlaid with the forms the
+    process's latest version was deployed with (edits made in the browser before)."""
+    forms = dict(available_forms)
+    if process_id:
+        current = session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.process_id == process_id)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).first()
+        if current is not None:
+            forms.update(current.forms or {})
+    return forms
+
+
+NEW_DIAGRAM = Path(__file__).with_name("new_diagram.bpmn")
+PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+
+
+def new_diagram(process_id: str, name: str) -> str:
+    """A blank diagram (one pool, one lane, a start event) for a new process."""
+    if not PROCESS_ID.match(process_id):
+        raise ServiceError("error.bad_process_id")
+    template = NEW_DIAGRAM.read_text(encoding="utf-8")
+    return template.format(pid=process_id, name=html.escape(name or process_id, quote=True))
