@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -40,8 +41,13 @@ class Database:
             session.close()
 
 
+def _json_text(value: Any) -> str:
+    """Chinese stays readable in stored JSON (and searchable with LIKE on SQLite)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str) -> Engine:
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"json_serializer": _json_text}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:

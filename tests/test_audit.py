@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -19,8 +21,10 @@ from app.cli import upgrade_database
 from app.models import AuditEvent
 from app.services import audit, tasks
 
-from .conftest import user
+from .conftest import LiveServer, user
+from .http_client import call, login
 from .test_services import REGISTER, _start
+from .web_client import WebClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,3 +111,32 @@ def test_upgrading_chains_events_written_before_the_chain(tmp_path: Path) -> Non
         report = audit.verify(session)
     engine.dispose()
     assert report.intact and report.checked == 3
+
+
+def test_auditor_searches_by_business_data_and_exports_the_result(live_server: LiveServer) -> None:
+    """Issue 4: find instances by customer, serial, number or status; export their histories."""
+    base = live_server.url
+    desk = login(base, "after_sales1")
+    _, units = call(base, "GET", "/api/v1/equipment?q=SN-GATE-0005", token=desk)
+    body = {"equipment_id": units[0]["id"], "channel": "visit", "description": "东门闸机=不开"}
+    _, request = call(base, "POST", "/api/v1/service-requests", body, token=desk)
+    auditor = login(base, "auditors1")
+    for query in ("区政务服务中心", "SN-GATE-0005", request["number"]):
+        status, found = call(base, "GET", f"/api/v1/process-instances?q={quote(query)}", token=auditor)
+        assert status == 200 and request["process_instance_id"] in [i["id"] for i in found], query
+    _, none = call(
+        base, "GET", f"/api/v1/process-instances?q={quote(request['number'])}&status=completed", token=auditor
+    )
+    assert none == []
+    _, outsider = call(base, "GET", f"/api/v1/process-instances?q={quote(request['number'])}", token=login(base, "qc1"))
+    assert outsider == []  # qc takes no part in repairs: the search shows only what one may see
+    web = WebClient(base)
+    web.login("auditors1")
+    status, page = web.get(f"/instances?q={quote('区政务服务中心')}&process_id=repair_dispatch")
+    assert status == 200 and f"#{request['process_instance_id']}" in page
+    status, csv_text = web.get(f"/instances/history.csv?q={quote(request['number'])}")
+    assert status == 200 and csv_text.splitlines()[0].lstrip("\ufeff").startswith("seq,instance_id,at,actor")
+    assert "service_request_reported" in csv_text and "'=" not in csv_text.split("\n", 1)[0]
+    status, json_text = web.get(f"/instances/history.json?q={quote(request['number'])}")
+    events = json.loads(json_text)
+    assert status == 200 and {e["instance_id"] for e in events} == {request["process_instance_id"]}

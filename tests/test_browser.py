@@ -292,3 +292,9 @@ def test_process_owner_adds_a_qc_review_in_the_modeler_and_deploys(
     assert still["version"] == old_version  # running instances finish on their own version
     _, versions = call(base, "GET", "/api/v1/process-definitions", token=owner)
     assert any(d["process_id"] == "complaint_handling" and d["version"] == old_version + 1 for d in versions)
+    # the versions page compares the two: the new task is marked on the new diagram
+    browser.get(f"{base}/processes/complaint_handling/diff?old={old_version}&new={old_version + 1}")
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "diff-new").get_attribute("data-rendered"))
+    added = browser.find_element(By.CSS_SELECTOR, '#diff-new g.djs-element[data-element-id="qc_review"]')
+    assert "shouhou-added" in added.get_attribute("class")
+    assert browser.find_elements(By.CSS_SELECTOR, 'tr.diff-added[data-element-id="qc_review"]')

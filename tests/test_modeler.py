@@ -97,3 +97,50 @@ def test_a_new_process_from_a_blank_diagram(base: str, owner: WebClient) -> None
     status, body = owner.post_json("/modeler/deploy", {"xml": xml}, csrf_from="/modeler?process_id=site_survey")
     assert status == 400 and json.loads(body)["problems"]
     assert call(base, "GET", "/api/v1/process-definitions", token=login(base, "process_owners1"))[0] == 200
+
+
+def test_versions_diff_retire_and_reinstate(base: str, owner: WebClient) -> None:
+    """A second version with one task renamed and one added: the diff names both; retiring it
+    sends new instances back to version 1 while its own instances keep it."""
+    xml = (ROOT / "bpmn" / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    changed = xml.replace('name="确认投诉问题"', 'name="确认投诉问题（新）"', 1)
+    extra = '<bpmn:endEvent id="spare_end" name="备用" /></bpmn:process>'
+    assert changed != xml
+    changed = changed.replace("</bpmn:process>", extra)
+    status, body = owner.post_json(
+        "/modeler/complaint_handling/deploy", {"xml": changed}, csrf_from="/modeler/complaint_handling"
+    )
+    assert status == 400 and "spare_end" in body  # unreachable: refused
+    changed = changed.replace(extra, "</bpmn:process>")
+    status, body = owner.post_json(
+        "/modeler/complaint_handling/deploy", {"xml": changed}, csrf_from="/modeler/complaint_handling"
+    )
+    assert status == 200, body
+    new = json.loads(body)["version"]
+    status, page = owner.get(f"/processes/complaint_handling/diff?old={new - 1}&new={new}")
+    assert status == 200 and 'data-element-id="confirm_complaint"' in page and "确认投诉问题（新）" in page
+    assert page.count('<tr class="diff-') == 1  # only that element changed
+    assert owner.get(f"/processes/complaint_handling/versions/{new}/diagram.bpmn")[1].count("确认投诉问题（新）") == 1
+
+    desk = login(base, "after_sales1")
+    _, on_new = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=desk)
+    assert on_new["version"] == new
+    token = login(base, "process_owners1")
+    assert (
+        call(base, "POST", f"/api/v1/process-definitions/complaint_handling/versions/{new}/retire", token=desk)[0]
+        == 403
+    )
+    status, row = call(
+        base, "POST", f"/api/v1/process-definitions/complaint_handling/versions/{new}/retire", token=token
+    )
+    assert status == 200 and row["retired"] is True
+    _, started = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=desk)
+    assert started["version"] == new - 1  # new instances: the newest version not retired
+    _, still = call(base, "GET", f"/api/v1/process-instances/{on_new['id']}", token=desk)
+    assert still["version"] == new and still["status"] == "running"
+    status, page = owner.post(
+        f"/processes/complaint_handling/versions/{new}/retire", {"retired": "false"}, csrf_from="/processes"
+    )
+    assert status == 200 and "已恢复" in page
+    _, started = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=desk)
+    assert started["version"] == new

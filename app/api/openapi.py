@@ -49,7 +49,16 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
-            "/process-instances": {"post": _op("Start a process instance", body="StartRequest")},
+            "/process-definitions/{process_id}/versions/{version}/retire": {
+                "post": _op("Retire a version: no new instances start on it", params=["process_id", "version"])
+            },
+            "/process-definitions/{process_id}/versions/{version}/reinstate": {
+                "post": _op("Put a retired version back", params=["process_id", "version"])
+            },
+            "/process-instances": {
+                "post": _op("Start a process instance", body="StartRequest"),
+                "get": _op("Search instances by business data (?q= key or any data value, ?process_id=, ?status=)"),
+            },
             "/process-instances/{id}": {"get": _op("An instance with its open tasks", params=["id"])},
             "/process-instances/{id}/history": {"get": _op("The instance's audit events, oldest first", params=["id"])},
             "/tasks": {"get": _op("The caller's worklist")},

@@ -40,6 +40,7 @@ class DefinitionOut(Schema):
     version = fields.Integer()
     name = fields.String()
     deployed_at = fields.DateTime()
+    retired = fields.Function(lambda d: d.retired_at is not None)
 
 
 class TaskSummaryOut(Schema):

@@ -167,6 +167,20 @@ def deploy_definition() -> Any:
     return jsonify(body), status
 
 
+@api_blueprint.post("/process-definitions/<process_id>/versions/<int:version>/retire")
+@auth_required
+def retire_version(process_id: str, version: int) -> Any:
+    row = definitions.set_retired(db.session(), _user(), process_id, version, True)
+    return jsonify(DefinitionOut().dump(row))
+
+
+@api_blueprint.post("/process-definitions/<process_id>/versions/<int:version>/reinstate")
+@auth_required
+def reinstate_version(process_id: str, version: int) -> Any:
+    row = definitions.set_retired(db.session(), _user(), process_id, version, False)
+    return jsonify(DefinitionOut().dump(row))
+
+
 @api_blueprint.post("/process-instances")
 @auth_required
 def start_instance() -> Any:
@@ -174,6 +188,32 @@ def start_instance() -> Any:
     session = db.session()
     instance = instances.start_instance(session, _user(), body["process_id"], body["data"], body["business_key"])
     return jsonify(dump_instance(instance, instances.open_tasks(session, instance.id))), 201
+
+
+@api_blueprint.get("/process-instances")
+@auth_required
+def search_instances() -> Any:
+    """?q= business data (key or any data value), ?process_id=, ?status=; newest first."""
+    search = instances.InstanceSearch(
+        text=request.args.get("q") or None,
+        process_id=request.args.get("process_id") or None,
+        status=request.args.get("status") or None,
+    )
+    rows = instances.search_instances(db.session(), _user(), search)
+    return jsonify(
+        [
+            {
+                "id": i.id,
+                "process_id": i.process_id,
+                "version": i.definition.version,
+                "business_key": i.business_key,
+                "status": i.status,
+                "started_at": i.started_at.isoformat(),
+                "ended_at": i.ended_at.isoformat() if i.ended_at else None,
+            }
+            for i in rows
+        ]
+    )
 
 
 @api_blueprint.get("/process-instances/<int:instance_id>")

@@ -1,7 +1,15 @@
 """The only package that imports SpiffWorkflow. It returns plain dataclasses."""
 
 from .clock import engine_time, utcnow
-from .diagrams import DiagramInvalid, DiagramProblem, ProcessModel, UserTaskInfo, parse_diagram
+from .diagrams import (
+    DiagramInvalid,
+    DiagramProblem,
+    ElementSignature,
+    ProcessModel,
+    UserTaskInfo,
+    element_signatures,
+    parse_diagram,
+)
 from .runtime import (
     EngineError,
     NoMatchingEvent,
@@ -18,6 +26,7 @@ __all__ = [
     "RESERVED_NAMES",
     "DiagramInvalid",
     "DiagramProblem",
+    "ElementSignature",
     "EngineError",
     "NoMatchingEvent",
     "PendingTimer",
@@ -29,6 +38,7 @@ __all__ = [
     "TaskNotReady",
     "UserTaskInfo",
     "XmlProblem",
+    "element_signatures",
     "engine_time",
     "parse_diagram",
     "utcnow",

@@ -325,3 +325,77 @@ def _check_timer(task_spec: Any, element_id: str | None) -> list[DiagramProblem]
         return []
     message = f'timer {definition.expression!r}: {reason} (write ISO 8601 values in quotes, e.g. "PT1H")'
     return [DiagramProblem("timer", message, element_id)]
+
+
+@dataclass(frozen=True)
+class ElementSignature:
+    """What an element is and does, for comparing two versions of a diagram: its kind, name,
+    lane, and a canonical text of its attributes, properties, conditions and timer values."""
+
+    element_id: str
+    kind: str
+    name: str
+    lane: str | None
+    detail: str
+
+
+_DI_NS = (
+    "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC",
+    "http://www.omg.org/spec/DD/20100524/DI",
+)
+_IGNORED_CHILDREN = {"incoming", "outgoing", "flowNodeRef"}
+
+
+def element_signatures(content: bytes) -> dict[str, ElementSignature]:
+    """Every identified semantic element of a diagram (not its layout)."""
+    root = parse_diagram_xml(content)
+    lanes = {
+        (ref.text or "").strip(): lane.get("name") or lane.get("id")
+        for lane in root.iter()
+        if isinstance(lane.tag, str) and etree.QName(lane).localname == "lane"
+        for ref in lane
+        if isinstance(ref.tag, str) and etree.QName(ref).localname == "flowNodeRef"
+    }
+    found: dict[str, ElementSignature] = {}
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not element.get("id"):
+            continue
+        qname = etree.QName(element)
+        if qname.namespace in _DI_NS or qname.localname in ("definitions", "laneSet", "collaboration"):
+            continue
+        if qname.localname not in _FLOW_NODES | {
+            "sequenceFlow",
+            "lane",
+            "process",
+            "participant",
+            "dataStoreReference",
+            "dataObjectReference",
+            "message",
+            "signal",
+            "error",
+        }:
+            continue
+        element_id = element.get("id") or ""
+        found[element_id] = ElementSignature(
+            element_id=element_id,
+            kind=qname.localname,
+            name=element.get("name") or "",
+            lane=lanes.get(element_id),
+            detail=_canonical(element),
+        )
+    return found
+
+
+def _canonical(element: etree._Element) -> str:
+    """Attributes and nested content except child elements that have their own ids (compared
+    on their own) and the incoming/outgoing bookkeeping."""
+    parts = [f"{k}={v}" for k, v in sorted(element.attrib.items()) if k != "id"]
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        local = etree.QName(child).localname
+        if local in _IGNORED_CHILDREN or (child.get("id") and local in _FLOW_NODES | {"sequenceFlow", "laneSet"}):
+            continue
+        parts.append(etree.tostring(child, method="c14n").decode("utf-8"))
+    return "\n".join(parts)

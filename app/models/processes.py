@@ -26,8 +26,11 @@ class ProcessDefinition(Base):
     forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A retired version starts no new instances; those running on it finish on it.
+    retired_at: Mapped[datetime | None]
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    deployed_by: Mapped[User | None] = relationship(lazy="select")
+    deployed_by: Mapped[User | None] = relationship(lazy="select", foreign_keys=[deployed_by_id])
 
 
 class ProcessInstance(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.durations import parse_duration
-from app.engine import DiagramInvalid, ProcessModel, parse_diagram
+from app.engine import DiagramInvalid, ProcessModel, element_signatures, parse_diagram
 from app.forms_runtime import FormDefinition, FormInvalid, load_form
 from app.models import Group, ProcessDefinition, ProcessInstance, User, utcnow
 
@@ -73,21 +73,38 @@ def loaded(definition: ProcessDefinition) -> LoadedDefinition:
     return _cache.get(definition)
 
 
-def latest(session: Session, process_id: str) -> ProcessDefinition:
-    found = session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.process_id == process_id)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
+def latest(session: Session, process_id: str, include_retired: bool = False) -> ProcessDefinition:
+    """The version new instances start on: the newest one not retired."""
+    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+    if not include_retired:
+        query = query.where(ProcessDefinition.retired_at.is_(None))
+    found = session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
     if found is None:
         raise NotFound("error.no_process", process_id=process_id)
     return found
 
 
+def set_retired(session: Session, user: User, process_id: str, number: int, retired: bool) -> ProcessDefinition:
+    """Retire a version (no new instances start on it; running ones finish on it), or put it
+    back. Process owners only."""
+    if not can_deploy(user):
+        raise Forbidden("error.forbidden")
+    row = version(session, process_id, number)
+    now = utcnow()
+    if retired and row.retired_at is None:
+        row.retired_at, row.retired_by_id = now, user.id
+        audit.record(session, "version_retired", user, now, details={"process_id": process_id, "version": number})
+    elif not retired and row.retired_at is not None:
+        row.retired_at, row.retired_by_id = None, None
+        audit.record(session, "version_reinstated", user, now, details={"process_id": process_id, "version": number})
+    session.commit()
+    return row
+
+
 def list_latest(session: Session) -> list[ProcessDefinition]:
     newest = (
         select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("version"))
+        .where(ProcessDefinition.retired_at.is_(None))
         .group_by(ProcessDefinition.process_id)
         .subquery()
     )
@@ -287,3 +304,46 @@ def new_diagram(process_id: str, name: str) -> str:
         raise ServiceError("error.bad_process_id")
     template = NEW_DIAGRAM.read_text(encoding="utf-8")
     return template.format(pid=process_id, name=html.escape(name or process_id, quote=True))
+
+
+@dataclass(frozen=True)
+class ElementChange:
+    element_id: str
+    kind: str
+    name: str
+    change: str  # added | removed | changed
+    what: list[str]  # for changed: name, lane, details
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    old: ProcessDefinition
+    new: ProcessDefinition
+    changes: list[ElementChange]
+
+
+def version(session: Session, process_id: str, number: int) -> ProcessDefinition:
+    row = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.process_id == process_id, ProcessDefinition.version == number)
+    ).first()
+    if row is None:
+        raise NotFound("error.not_found")
+    return row
+
+
+def diff_versions(session: Session, process_id: str, old_version: int, new_version: int) -> VersionDiff:
+    """Elements added, removed and changed between two versions (layout moves are not changes)."""
+    old, new = version(session, process_id, old_version), version(session, process_id, new_version)
+    before = element_signatures(old.bpmn_xml.encode("utf-8"))
+    after = element_signatures(new.bpmn_xml.encode("utf-8"))
+    changes = []
+    for element_id in sorted(set(before) | set(after)):
+        a, b = before.get(element_id), after.get(element_id)
+        if a is None and b is not None:
+            changes.append(ElementChange(element_id, b.kind, b.name, "added", []))
+        elif b is None and a is not None:
+            changes.append(ElementChange(element_id, a.kind, a.name, "removed", []))
+        elif a is not None and b is not None and a != b:
+            what = [field for field in ("kind", "name", "lane", "detail") if getattr(a, field) != getattr(b, field)]
+            changes.append(ElementChange(element_id, b.kind, b.name or a.name, "changed", what))
+    return VersionDiff(old, new, changes)

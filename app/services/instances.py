@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from app.engine import RESERVED_NAMES, EngineError, ProcessRun
@@ -185,11 +186,65 @@ def diagram_marks(session: Session, instance: ProcessInstance) -> DiagramMarks:
 def list_instances(session: Session, user: User, limit: int = 100) -> list[ProcessInstance]:
     """Instances the user started or works on (all for admins, auditors and owners)."""
     query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
-    if not ({"admins", "auditors", "process_owners"} & user.group_ids):
-        mine = select(HumanTask.instance_id).where(
-            (HumanTask.assignee_id == user.id)
-            | (HumanTask.completed_by_id == user.id)
-            | HumanTask.candidate_group.in_(user.group_ids)
+    return list(session.scalars(_visible_to(query, user)))
+
+
+def _visible_to(query: Any, user: User) -> Any:
+    if {"admins", "auditors", "process_owners"} & user.group_ids:
+        return query
+    mine = select(HumanTask.instance_id).where(
+        (HumanTask.assignee_id == user.id)
+        | (HumanTask.completed_by_id == user.id)
+        | HumanTask.candidate_group.in_(user.group_ids)
+    )
+    return query.where((ProcessInstance.started_by_id == user.id) | ProcessInstance.id.in_(mine))
+
+
+SEARCH_LIMIT = 500
+STATUSES = ("running", "completed", "error")
+
+
+@dataclass(frozen=True)
+class InstanceSearch:
+    """Business-data search (issue 4): `text` matches the business key (an equipment serial)
+    or any value in the instance's data (customer, complaint or request number...)."""
+
+    text: str | None = None
+    process_id: str | None = None
+    status: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+
+
+def search_instances(session: Session, user: User, search: InstanceSearch) -> list[ProcessInstance]:
+    query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(SEARCH_LIMIT)
+    query = _visible_to(query, user)
+    if search.text:
+        needle = search.text.strip()[:100]
+        escaped = json.dumps(needle)[1:-1]  # rows written before data was stored unescaped
+        patterns = {f"%{needle}%", f"%{escaped}%"}
+        as_text = cast(ProcessInstance.data, String)
+        query = query.where(
+            or_(
+                ProcessInstance.business_key.ilike(f"%{needle}%"),
+                *[as_text.ilike(pattern) for pattern in patterns],
+            )
         )
-        query = query.where((ProcessInstance.started_by_id == user.id) | ProcessInstance.id.in_(mine))
+    if search.process_id:
+        query = query.where(ProcessInstance.process_id == search.process_id)
+    if search.status in STATUSES:
+        query = query.where(ProcessInstance.status == search.status)
+    if search.started_from:
+        query = query.where(ProcessInstance.started_at >= search.started_from)
+    if search.started_to:
+        query = query.where(ProcessInstance.started_at < search.started_to)
+    return list(session.scalars(query))
+
+
+def search_history(session: Session, user: User, search: InstanceSearch) -> list[AuditEvent]:
+    """Every event of the instances a search finds, for one export."""
+    ids = [i.id for i in search_instances(session, user, search)]
+    if not ids:
+        return []
+    query = select(AuditEvent).where(AuditEvent.instance_id.in_(ids)).order_by(AuditEvent.instance_id, AuditEvent.id)
     return list(session.scalars(query))

@@ -217,7 +217,7 @@ def list_requests(
     """The newest requests with their clocks: all of them for staff who work in the repair
     process (its lanes) and for admins, auditors and process owners; otherwise the caller's."""
     now = now or utcnow()
-    lanes = definitions.loaded(definitions.latest(session, REPAIR_PROCESS)).lanes
+    lanes = definitions.loaded(definitions.latest(session, REPAIR_PROCESS, include_retired=True)).lanes
     query = (
         select(ServiceRequest)
         .options(selectinload(ServiceRequest.clocks))

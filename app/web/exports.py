@@ -9,12 +9,25 @@ from typing import Any
 
 from app.models import AuditEvent
 
-COLUMNS = ("seq", "at", "actor", "action", "element_id", "task_id", "data_before", "data_after", "details", "hash")
+COLUMNS = (
+    "seq",
+    "instance_id",
+    "at",
+    "actor",
+    "action",
+    "element_id",
+    "task_id",
+    "data_before",
+    "data_after",
+    "details",
+    "hash",
+)
 
 
 def event_row(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.chain_seq,
+        "instance_id": event.instance_id,
         "at": event.at.isoformat(),
         "actor": event.actor_name,
         "action": event.action,

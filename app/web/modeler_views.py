@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_wtf.csrf import generate_csrf
 
 from app.config import PROJECT_ROOT, Config
@@ -69,7 +80,7 @@ def _page(process_id: str | None, diagram_url: str, title: str) -> str:
 @login_required
 def modeler_page(process_id: str) -> str:
     _owner()
-    definition = definitions.latest(db.session(), process_id)
+    definition = definitions.latest(db.session(), process_id, include_retired=True)
     return _page(process_id, url_for("web.modeler_diagram", process_id=process_id), definition.name)
 
 
@@ -77,7 +88,8 @@ def modeler_page(process_id: str) -> str:
 @login_required
 def modeler_diagram(process_id: str) -> Response:
     _owner()
-    return Response(definitions.latest(db.session(), process_id).bpmn_xml, mimetype="application/xml")
+    xml = definitions.latest(db.session(), process_id, include_retired=True).bpmn_xml
+    return Response(xml, mimetype="application/xml")
 
 
 @web_blueprint.get("/modeler")
@@ -133,6 +145,18 @@ def modeler_deploy(process_id: str | None = None) -> Any:
     )
 
 
+@web_blueprint.post("/processes/<process_id>/versions/<int:version>/retire")
+@login_required
+def retire_version(process_id: str, version: int) -> Any:
+    retired = request.form.get("retired", "true") == "true"
+    definitions.set_retired(db.session(), _user(), process_id, version, retired)
+    flash(
+        _t("version.retired_now" if retired else "version.reinstated_now", process_id=process_id, version=version),
+        "success",
+    )
+    return redirect(url_for("web.processes_page") + f"#versions-{process_id}")
+
+
 @web_blueprint.post("/modeler/forms/preview")
 @login_required
 def form_preview() -> Any:
@@ -157,3 +181,24 @@ def modeler_asset(filename: str) -> Response:
     if folder is None:
         abort(404)
     return send_from_directory(folder, filename, max_age=3600)
+
+
+@web_blueprint.get("/processes/<process_id>/diff")
+@login_required
+def version_diff(process_id: str) -> str:
+    """Two versions side by side, elements added, removed and changed marked on both."""
+    old = request.args.get("old", type=int) or 0
+    new = request.args.get("new", type=int) or 0
+    diff = definitions.diff_versions(db.session(), process_id, old, new)
+    marks = {
+        "old": {c.element_id: c.change for c in diff.changes if c.change in ("removed", "changed")},
+        "new": {c.element_id: c.change for c in diff.changes if c.change in ("added", "changed")},
+    }
+    return render_template("version_diff.html", diff=diff, marks=marks, process_id=process_id)
+
+
+@web_blueprint.get("/processes/<process_id>/versions/<int:version>/diagram.bpmn")
+@login_required
+def version_diagram(process_id: str, version: int) -> Response:
+    row = definitions.version(db.session(), process_id, version)
+    return Response(row.bpmn_xml, mimetype="application/xml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -215,7 +216,40 @@ def start_process() -> WerkzeugResponse:
 @web_blueprint.get("/instances")
 @login_required
 def instances_page() -> str:
-    return render_template("instances.html", instances=instances.list_instances(db.session(), _user()))
+    search = _instance_search()
+    rows = instances.search_instances(db.session(), _user(), search)
+    processes = sorted({d.process_id for d in definitions.list_latest(db.session())})
+    return render_template(
+        "instances.html", instances=rows, search=search, processes=processes, args=request.args.to_dict()
+    )
+
+
+def _instance_search() -> instances.InstanceSearch:
+    """The business-data search of the instances page and its exports; dates are local days."""
+    tz = _tz()
+
+    def day(name: str, offset: int = 0) -> datetime | None:
+        try:
+            value = date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+        return datetime.combine(value + timedelta(days=offset), time(0), tzinfo=tz)
+
+    return instances.InstanceSearch(
+        text=request.args.get("q", "").strip()[:100] or None,
+        process_id=request.args.get("process_id") or None,
+        status=request.args.get("status") or None,
+        started_from=day("from"),
+        started_to=day("to", 1),
+    )
+
+
+@web_blueprint.get("/instances/history.<fmt>")
+@login_required
+def search_history_export(fmt: str) -> Response:
+    """Every event of the instances the search finds, as CSV or JSON (auditors)."""
+    events = instances.search_history(db.session(), _user(), _instance_search())
+    return _history_download(events, f"instances-history.{fmt}", fmt)
 
 
 @web_blueprint.get("/instances/<int:instance_id>")
@@ -250,7 +284,10 @@ def instance_history_export(instance_id: int, fmt: str) -> Response:
     events = instances.instance_history(
         db.session(), _user(), instance_id, request.args.get("actor") or None, request.args.get("action") or None
     )
-    filename = f"instance-{instance_id}-history.{fmt}"
+    return _history_download(events, f"instance-{instance_id}-history.{fmt}", fmt)
+
+
+def _history_download(events: list[Any], filename: str, fmt: str) -> Response:
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
         return Response(history_csv(events), mimetype="text/csv", headers=disposition)
