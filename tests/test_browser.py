@@ -147,7 +147,8 @@ def _open_task(browser: webdriver.Chrome, base: str, instance_id: str, title: st
 def _api_complete(base: str, username: str, instance_id: str, name: str, data: dict) -> None:  # type: ignore[type-arg]
     token = login(base, username)
     _, tasks = call(base, "GET", f"/api/v1/tasks?process_instance_id={instance_id}", token=token)
-    task = next(t for t in tasks if t["name"] == name)
+    task = next((t for t in tasks if t["name"] == name), None)
+    assert task is not None, f"{name} not among {username}'s tasks of instance {instance_id}: {tasks}"
     status, body = call(base, "POST", f"/api/v1/tasks/{task['id']}/complete", {"data": data}, token=token)
     assert status == 200, body
 
@@ -298,3 +299,72 @@ def test_process_owner_adds_a_qc_review_in_the_modeler_and_deploys(
     added = browser.find_element(By.CSS_SELECTOR, '#diff-new g.djs-element[data-element-id="qc_review"]')
     assert "shouhou-added" in added.get_attribute("class")
     assert browser.find_elements(By.CSS_SELECTOR, 'tr.diff-added[data-element-id="qc_review"]')
+
+
+def _finished_complaint(base: str) -> str:
+    """A complaint taken to its end over the API (not our fault: explained and closed)."""
+    from .test_services import REGISTER
+
+    token = login(base, "after_sales1")
+    _, instance = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=token)
+    steps = [
+        ("after_sales1", "register_complaint", REGISTER),
+        (
+            "after_sales1",
+            "contact_customer",
+            {"contacted_at": "2026-11-27T09:00:00+08:00", "contact_method": "phone", "contact_notes": "已联系"},
+        ),
+        ("after_sales1", "confirm_complaint", {"confirmed": True, "confirmation_notes": "属实"}),
+        (
+            "technical1",
+            "analyse_complaint",
+            {
+                "cause": "纸张受潮",
+                "responsible_department": "customer",
+                "our_responsibility": False,
+                "severity": "minor",
+                "evidence": "现场检查",
+            },
+        ),
+        (
+            "after_sales1",
+            "explain_to_customer",
+            {"explanation": "请使用干燥纸张", "customer_response": "接受", "next_step": "close"},
+        ),
+    ]
+    for username, name, data in steps:
+        _api_complete(base, username, str(instance["id"]), name, data)
+    return str(instance["id"])
+
+
+def test_auditor_traces_a_finished_complaint_on_its_diagram_and_exports_it(
+    browser: webdriver.Chrome, live_server: LiveServer
+) -> None:
+    """Issue 4: the auditor reads everything, changes nothing."""
+    base = live_server.url
+    instance_id = _finished_complaint(base)
+    _login(browser, base, "auditors1")
+    browser.get(f"{base}/instances?q=SO-1&status=completed")
+    _click_and_wait(browser, By.LINK_TEXT, f"#{instance_id}")
+    WebDriverWait(browser, 15).until(lambda b: b.find_element(By.ID, "diagram").get_attribute("data-rendered"))
+    for element_id in ("register_complaint", "analyse_complaint", "explain_to_customer"):
+        shape = browser.find_element(By.CSS_SELECTOR, f'g.djs-element[data-element-id="{element_id}"]')
+        assert "shouhou-done" in shape.get_attribute("class")
+    assert not browser.find_elements(By.CSS_SELECTOR, "g.shouhou-active")  # nothing left open
+    Select(browser.find_element(By.NAME, "task")).select_by_value("analyse_complaint")
+    _click_and_wait(browser, By.CSS_SELECTOR, "#history form button[type=submit]")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#history tr.event")
+    assert rows and all("technical1" in r.text for r in rows) and "纸张受潮" in rows[-1].text
+    export = browser.find_element(By.ID, "export-csv").get_attribute("href")
+    assert "task=analyse_complaint" in export
+    text = browser.execute_script(
+        "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text())", export
+    )
+    assert text.splitlines()[0].lstrip("\ufeff").startswith("seq,instance_id") and "纸张受潮" in text
+    # read-only: no way to start, claim or complete anything
+    browser.get(f"{base}/")
+    assert "/login" not in browser.current_url
+    status, _ = call(
+        base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=login(base, "auditors1")
+    )
+    assert status == 403

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.engine import DiagramInvalid, EngineError, ProcessRun, TaskNotReady, parse_diagram
+from app.engine.diagrams import juel_to_python
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
@@ -321,3 +322,46 @@ def test_unreachable_elements_are_named() -> None:
     problem = info.value.problems[0]
     assert (problem.code, problem.element_id) == ("unreachable", "orphan_task")
     assert "孤立任务" in problem.message and "connect it or remove it" in problem.message
+
+
+def test_simple_juel_conditions_and_data_stores_from_other_modelers_are_translated() -> None:
+    """Issue 4: translate where the intent is unambiguous, refuse with a reason otherwise."""
+    source = (ROOT / "bpmn" / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    juel = source.replace(">not confirmed</bpmn:conditionExpression>", ">${!confirmed}</bpmn:conditionExpression>")
+    juel = juel.replace(">confirmed</bpmn:conditionExpression>", ">${confirmed == true}</bpmn:conditionExpression>")
+    store = (
+        '<bpmn:dataStoreReference id="crm_store" name="CRM" />'
+        '<bpmn:userTask id="register_complaint" name="登记客户投诉">'
+        '<bpmn:dataOutputAssociation id="to_crm"><bpmn:targetRef>crm_store</bpmn:targetRef>'
+        "</bpmn:dataOutputAssociation>"
+    )
+    juel = juel.replace('<bpmn:userTask id="register_complaint" name="登记客户投诉">', store)
+    model = parse_diagram(juel.encode())
+    run = _complete(ProcessRun.start(model, {}, now=T0), "register_complaint", {})
+    run = _complete(run, "contact_customer", {})
+    run = _complete(run, "confirm_complaint", {"confirmed": False})
+    assert run.snapshot().status == "completed"  # `${!confirmed}` routed to the end
+    unclear = source.replace(
+        ">confirmed</bpmn:conditionExpression>", ">${execution.getVariable('ok')}</bpmn:conditionExpression>"
+    )
+    with pytest.raises(DiagramInvalid) as info:
+        parse_diagram(unclear.encode())
+    assert info.value.problems[0].code == "condition" and info.value.problems[0].element_id == "gw_confirmed"
+
+
+@pytest.mark.parametrize(
+    ("juel", "python"),
+    [
+        ("${approved}", "approved"),
+        ("${!approved}", "not approved"),
+        ("${score > 5 && region == 'south'}", "score > 5 and region == 'south'"),
+        ("${a eq 3 or not b}", "a == 3 or not b"),
+        ("${x === null}", "x == None"),
+        ("${order.amount > 5}", None),
+        ("${empty items}", None),
+        ("${x; import os}", None),
+        ("approved", None),
+    ],
+)
+def test_juel_to_python(juel: str, python: str | None) -> None:
+    assert juel_to_python(juel) == python

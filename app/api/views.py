@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -226,7 +226,29 @@ def get_instance(instance_id: int) -> Any:
 @api_blueprint.get("/process-instances/<int:instance_id>/history")
 @auth_required
 def instance_history(instance_id: int) -> Any:
-    return jsonify(AuditEventOut(many=True).dump(instances.instance_history(db.session(), _user(), instance_id)))
+    """?actor=, ?action=, ?task= (element id), ?since= / ?until= (ISO 8601 instants)."""
+    only = instances.HistoryFilter(
+        actor=request.args.get("actor") or None,
+        action=request.args.get("action") or None,
+        element_id=request.args.get("task") or None,
+        since=_instant("since"),
+        until=_instant("until"),
+    )
+    events = instances.instance_history(db.session(), _user(), instance_id, only)
+    return jsonify(AuditEventOut(many=True).dump(events))
+
+
+def _instant(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadInput({name: ["an ISO 8601 instant with its offset, e.g. 2026-11-27T09:00:00+08:00"]}) from None
+    if value.tzinfo is None:
+        raise BadInput({name: ["give the offset, e.g. +08:00"]})
+    return value
 
 
 @api_blueprint.get("/tasks")

@@ -86,6 +86,8 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
     except XmlProblem as err:
         raise DiagramInvalid([DiagramProblem(f"xml_{err.code}", str(err), line=err.line)]) from None
     _quote_iso_timer_values(root)
+    _translate_juel_conditions(root)
+    _drop_data_stores(root)
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
@@ -202,7 +204,7 @@ def _unreachable_in(container: etree._Element) -> list[DiagramProblem]:
     queue = [
         node_id
         for node_id, node in nodes.items()
-        if etree.QName(node).localname == "startEvent" or node.get("triggeredByEvent") == "true"
+        if etree.QName(node).localname == "startEvent" or node.get("triggeredByEvent") == "true" or _is_link_catch(node)
     ]
     while queue:
         node_id = queue.pop()
@@ -221,6 +223,13 @@ def _unreachable_in(container: etree._Element) -> list[DiagramProblem]:
         elif kind in ("subProcess", "transaction"):  # an ad-hoc subprocess has no start event
             problems.extend(_unreachable_in(node))
     return problems
+
+
+def _is_link_catch(node: etree._Element) -> bool:
+    """A link catch event is entered from its link throw event, not by a sequence flow."""
+    return etree.QName(node).localname == "intermediateCatchEvent" and any(
+        isinstance(c.tag, str) and etree.QName(c).localname == "linkEventDefinition" for c in node
+    )
 
 
 def _contains(definition: Any, kind: type) -> bool:
@@ -257,6 +266,97 @@ def _quote_iso_timer_values(root: etree._Element) -> None:
         value = (element.text or "").strip()
         if value and _UNQUOTED_ISO.match(value) and not value.startswith(("'", '"')):
             element.text = f'"{value}"'
+
+
+_JUEL = re.compile(r"^\s*\$\{(?P<body>.*)\}\s*$", re.S)
+_JUEL_TOKEN = re.compile(
+    r"\s*(?:(?P<string>'[^'\\]*'|\"[^\"\\]*\")|(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>===|!==|==|!=|<=|>=|&&|\|\||[<>!()]))"
+)
+_JUEL_WORDS = {
+    "and": "and",
+    "or": "or",
+    "not": "not",
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "ge": ">=",
+    "true": "True",
+    "false": "False",
+    "null": "None",
+}
+_JUEL_OPS = {"&&": "and", "||": "or", "!": "not", "===": "==", "!==": "!="}
+
+
+def juel_to_python(expression: str) -> str | None:
+    """A simple `${…}` (JUEL) condition as Python: names, literals, comparisons, `&&`, `||`,
+    `!` and their word forms. Anything else (method calls, property paths, `empty`) is None:
+    its intent is not unambiguous, so the diagram is refused with the reason instead."""
+    match = _JUEL.match(expression)
+    if not match:
+        return None
+    body, position, out = match.group("body"), 0, []
+    while position < len(body):
+        if not body[position:].strip():
+            break
+        token = _JUEL_TOKEN.match(body, position)
+        if token is None:
+            return None
+        position = token.end()
+        if token.group("name"):
+            word = token.group("name")
+            if word in ("empty", "div", "mod", "instanceof"):
+                return None
+            out.append(_JUEL_WORDS.get(word, word))
+        elif token.group("op"):
+            out.append(_JUEL_OPS.get(token.group("op"), token.group("op")))
+        else:
+            out.append(token.group(0).strip())
+    return " ".join(out) or None
+
+
+def _translate_juel_conditions(root: etree._Element) -> None:
+    """Conditions written for Camunda/Activiti as `${…}`: translated where the meaning is plain."""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname != "conditionExpression":
+            continue
+        python = juel_to_python(element.text or "")
+        if python is not None:
+            element.text = python
+
+
+_DATA_ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
+
+
+def _drop_data_stores(root: etree._Element) -> None:
+    """Data stores, and data associations that connect a task to anything but a data object
+    (a data store, a process-level data input), only document where data lives: they need no
+    implementation here and are dropped before the engine reads the diagram (the stored
+    diagram keeps them)."""
+    objects = {
+        e.get("id")
+        for e in root.iter()
+        if isinstance(e.tag, str) and etree.QName(e).localname in ("dataObject", "dataObjectReference")
+    }
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        local = etree.QName(element).localname
+        if local in ("dataStoreReference", "dataStore"):
+            drop = True
+        elif local in _DATA_ASSOCIATIONS:
+            end = "sourceRef" if local == "dataInputAssociation" else "targetRef"
+            refs = [
+                (c.text or "").strip() for c in element if isinstance(c.tag, str) and etree.QName(c).localname == end
+            ]
+            drop = bool(refs) and not set(refs) <= objects
+        else:
+            drop = False
+        parent = element.getparent()
+        if drop and parent is not None:
+            parent.remove(element)
 
 
 def _user_tasks(spec: Any) -> list[UserTaskInfo]:

@@ -41,20 +41,24 @@ class LoadedDefinition:
 
 
 class _DefinitionCache:
+    """Parsed versions by row id and content hash: a version never changes, and the hash keeps
+    two databases served by one process (tests, a migration) from sharing a wrong entry."""
+
     def __init__(self, size: int = 128) -> None:
-        self._items: OrderedDict[int, LoadedDefinition] = OrderedDict()
+        self._items: OrderedDict[tuple[int, str], LoadedDefinition] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def get(self, definition: ProcessDefinition) -> LoadedDefinition:
+        key = (definition.id, definition.content_hash)
         with self._lock:
-            found = self._items.get(definition.id)
+            found = self._items.get(key)
             if found is not None:
-                self._items.move_to_end(definition.id)
+                self._items.move_to_end(key)
                 return found
         loaded = _load(definition)
         with self._lock:
-            self._items[definition.id] = loaded
+            self._items[key] = loaded
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return loaded

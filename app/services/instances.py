@@ -131,24 +131,45 @@ def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:
     )
 
 
-def history(
-    session: Session, instance_id: int, actor: str | None = None, action: str | None = None
-) -> list[AuditEvent]:
-    """The instance's audit events, oldest first, optionally one person's or one kind."""
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which events of an instance to show: one person's, one kind, one task (element id),
+    a time window."""
+
+    actor: str | None = None
+    action: str | None = None
+    element_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return any((self.actor, self.action, self.element_id, self.since, self.until))
+
+
+def history(session: Session, instance_id: int, only: HistoryFilter | None = None) -> list[AuditEvent]:
+    """The instance's audit events, oldest first, optionally filtered."""
     query = select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
-    if actor:
-        query = query.where(AuditEvent.actor_name == actor)
-    if action:
-        query = query.where(AuditEvent.action == action)
+    only = only or HistoryFilter()
+    if only.actor:
+        query = query.where(AuditEvent.actor_name == only.actor)
+    if only.action:
+        query = query.where(AuditEvent.action == only.action)
+    if only.element_id:
+        query = query.where(AuditEvent.element_id == only.element_id)
+    if only.since:
+        query = query.where(AuditEvent.at >= only.since)
+    if only.until:
+        query = query.where(AuditEvent.at < only.until)
     return list(session.scalars(query))
 
 
 def instance_history(
-    session: Session, user: User, instance_id: int, actor: str | None = None, action: str | None = None
+    session: Session, user: User, instance_id: int, only: HistoryFilter | None = None
 ) -> list[AuditEvent]:
-    """`history` for a user allowed to see the instance (exports)."""
+    """`history` for a user allowed to see the instance (exports, the API)."""
     get_instance(session, user, instance_id)
-    return history(session, instance_id, actor, action)
+    return history(session, instance_id, only)
 
 
 @dataclass(frozen=True)

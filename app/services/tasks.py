@@ -65,6 +65,12 @@ def task_title(task: HumanTask, locale: str) -> str:
     return info.localized_title(locale) if info else task.title
 
 
+def element_title(instance: ProcessInstance, element_id: str, locale: str) -> str:
+    """A user task's display name by element id (history filters), else the id itself."""
+    info = definitions.loaded(instance.definition).model.user_tasks.get(element_id)
+    return info.localized_title(locale) if info else element_id
+
+
 def _task(session: Session, user: User, task_id: str, *, for_update: bool = False) -> HumanTask:
     query = select(HumanTask).where(HumanTask.id == task_id)
     if for_update:  # lock the task row only (its eager joins cannot be locked on PostgreSQL)

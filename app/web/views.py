@@ -224,23 +224,34 @@ def instances_page() -> str:
     )
 
 
+def _local_day(name: str, offset: int = 0) -> datetime | None:
+    """A `YYYY-MM-DD` query argument as the start of that day (plus `offset` days) in the
+    office's time zone; None when absent or malformed."""
+    try:
+        value = date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return datetime.combine(value + timedelta(days=offset), time(0), tzinfo=_tz())
+
+
+def _history_filter() -> instances.HistoryFilter:
+    return instances.HistoryFilter(
+        actor=request.args.get("actor") or None,
+        action=request.args.get("action") or None,
+        element_id=request.args.get("task") or None,
+        since=_local_day("from"),
+        until=_local_day("to", 1),
+    )
+
+
 def _instance_search() -> instances.InstanceSearch:
     """The business-data search of the instances page and its exports; dates are local days."""
-    tz = _tz()
-
-    def day(name: str, offset: int = 0) -> datetime | None:
-        try:
-            value = date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-        return datetime.combine(value + timedelta(days=offset), time(0), tzinfo=tz)
-
     return instances.InstanceSearch(
         text=request.args.get("q", "").strip()[:100] or None,
         process_id=request.args.get("process_id") or None,
         status=request.args.get("status") or None,
-        started_from=day("from"),
-        started_to=day("to", 1),
+        started_from=_local_day("from"),
+        started_to=_local_day("to", 1),
     )
 
 
@@ -257,8 +268,8 @@ def search_history_export(fmt: str) -> Response:
 def instance_page(instance_id: int) -> str:
     session_ = db.session()
     view = instances.instance_view(session_, _user(), instance_id)
-    actor, action = request.args.get("actor") or None, request.args.get("action") or None
-    history = instances.history(session_, instance_id, actor, action) if actor or action else view.history
+    only = _history_filter()
+    history = instances.history(session_, instance_id, only) if only.active else view.history
     marks = instances.diagram_marks(session_, view.instance)
     return render_template(
         "instance.html",
@@ -267,6 +278,13 @@ def instance_page(instance_id: int) -> str:
         history=history,
         actors=sorted({e.actor_name for e in view.history}),
         actions=sorted({e.action for e in view.history}),
+        elements=sorted(
+            {
+                (e.element_id, tasks.element_title(view.instance, e.element_id, current_locale()))
+                for e in view.history
+                if e.element_id
+            }
+        ),
         marks={"done": marks.done, "active": marks.active, "waiting": marks.waiting},
         group_names=users.group_names(session_, current_locale()),
     )
@@ -281,9 +299,7 @@ def instance_diagram(instance_id: int) -> Response:
 @web_blueprint.get("/instances/<int:instance_id>/history.<fmt>")
 @login_required
 def instance_history_export(instance_id: int, fmt: str) -> Response:
-    events = instances.instance_history(
-        db.session(), _user(), instance_id, request.args.get("actor") or None, request.args.get("action") or None
-    )
+    events = instances.instance_history(db.session(), _user(), instance_id, _history_filter())
     return _history_download(events, f"instance-{instance_id}-history.{fmt}", fmt)
 
 
