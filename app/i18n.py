@@ -364,6 +364,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh_CN": "两个版本的流程内容相同（仅布局可能不同）。",
         "en": "The two versions do the same (only the layout may differ).",
     },
+    "migrate.title": {"zh_CN": "迁移运行中的实例", "en": "Move running instances"},
+    "migrate.link": {"zh_CN": "迁移旧版本实例", "en": "Move older instances here"},
+    "migrate.intro": {
+        "zh_CN": (
+            "以下为旧版本上运行中的实例及试运行结果；勾选后迁移到第 {version} 版。"
+            "数据、待办（含认领人和草稿）和计时器截止时间保持不变。"
+        ),
+        "en": (
+            "Running instances of older versions with the dry run; tick the ones to move to version {version}. "
+            "Data, open tasks (with assignees and drafts) and timer deadlines are kept."
+        ),
+    },
+    "migrate.can": {"zh_CN": "可以迁移", "en": "Can move"},
+    "migrate.cannot": {"zh_CN": "不能迁移", "en": "Cannot move"},
+    "migrate.submit": {"zh_CN": "迁移所选实例", "en": "Move the chosen instances"},
+    "migrate.done": {
+        "zh_CN": "已迁移 {moved} 个实例到第 {version} 版。",
+        "en": "Moved {moved} instance(s) to version {version}.",
+    },
+    "migrate.none": {"zh_CN": "旧版本上没有运行中的实例。", "en": "No running instances on older versions."},
+    "error.nothing_to_migrate": {
+        "zh_CN": "没有选中可迁移的实例。",
+        "en": "None of the chosen instances runs on an older version.",
+    },
     "time.minutes": {"zh_CN": "{n} 分钟", "en": "{n} min"},
     "unit.requests": {"zh_CN": "报修记录", "en": "Service requests"},
     "task.instance_data": {"zh_CN": "业务数据", "en": "Business data"},

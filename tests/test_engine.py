@@ -365,3 +365,18 @@ def test_simple_juel_conditions_and_data_stores_from_other_modelers_are_translat
 )
 def test_juel_to_python(juel: str, python: str | None) -> None:
     assert juel_to_python(juel) == python
+
+
+def test_migration_keeps_data_open_tasks_and_timer_deadlines(complaint) -> None:  # type: ignore[no-untyped-def]
+    source = (ROOT / "bpmn" / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    newer = parse_diagram(source.replace('name="确认投诉问题"', 'name="确认投诉"', 1).encode())
+    run = _complete(ProcessRun.start(complaint, {"k": 1}, now=T0), "register_complaint", {"customer": "x"})
+    task_ids = {t.task_id for t in run.ready_tasks()}
+    check = run.check_migration(newer)
+    assert check.can_move and any("keeps its deadline" in n for n in check.notes)
+    run.migrate(newer, now=T0 + timedelta(hours=5))  # SpiffWorkflow alone would restart the timer
+    assert {t.task_id for t in run.ready_tasks()} == task_ids
+    assert [t.due_at for t in run.pending_timers()] == [T0 + timedelta(hours=1)]
+    assert run.snapshot().data == {"k": 1, "customer": "x"}
+    run = _complete(_reload(run), "contact_customer", {})
+    assert _ready(run) == {"confirm_complaint"}

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from .conftest import LiveServer
 from .http_client import call, login
@@ -144,3 +145,76 @@ def test_versions_diff_retire_and_reinstate(base: str, owner: WebClient) -> None
     assert status == 200 and "已恢复" in page
     _, started = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=desk)
     assert started["version"] == new
+
+
+def test_running_instances_move_to_a_new_version_after_a_dry_run(base: str, owner: WebClient) -> None:
+    from .test_services import REGISTER
+
+    desk = login(base, "after_sales1")
+
+    def start_and_do(names: list[tuple[str, dict[str, object]]]) -> int:
+        _, instance = call(base, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token=desk)
+        for name, data in names:
+            _, tasks = call(base, "GET", f"/api/v1/tasks?process_instance_id={instance['id']}", token=desk)
+            task = next(t for t in tasks if t["name"] == name)
+            assert call(base, "POST", f"/api/v1/tasks/{task['id']}/complete", {"data": data}, token=desk)[0] == 200
+        return int(instance["id"])
+
+    contact = {"contacted_at": "2026-11-27T09:00:00+08:00", "contact_method": "phone", "contact_notes": "已联系"}
+    movable = start_and_do([("register_complaint", REGISTER)])
+    stuck = start_and_do([("register_complaint", REGISTER), ("contact_customer", contact)])
+    _, tasks = call(base, "GET", f"/api/v1/tasks?process_instance_id={movable}", token=desk)
+    draft = {"data": {"contact_notes": "草稿：已留言"}}
+    assert call(base, "POST", f"/api/v1/tasks/{tasks[0]['id']}/draft", draft, token=desk)[0] == 200
+    _, before = call(base, "GET", f"/api/v1/process-instances/{movable}", token=desk)
+
+    # the new version drops the confirmation step: an instance waiting there cannot move
+    xml = _without_confirmation((ROOT / "bpmn" / "complaint_handling.bpmn").read_bytes())
+    status, body = owner.post_json(
+        "/modeler/complaint_handling/deploy", {"xml": xml}, csrf_from="/modeler/complaint_handling"
+    )
+    assert status == 200, body
+    target = json.loads(body)["version"]
+    status, page = owner.get(f"/processes/complaint_handling/migrate?to={target}")
+    assert status == 200
+    assert re.search(rf'data-instance-id="{movable}" class="can-move"', page)
+    assert re.search(rf'data-instance-id="{stuck}" class="cannot-move"', page)
+    assert "confirm_complaint: open here, not in the target version" in page
+    fields = [("to", str(target)), ("instance", str(movable)), ("instance", str(stuck))]
+    status, page = owner.post_pairs(
+        "/processes/complaint_handling/migrate", fields, csrf_from=f"/processes/complaint_handling/migrate?to={target}"
+    )
+    assert status == 200 and "已迁移 1 个实例" in page
+    _, after = call(base, "GET", f"/api/v1/process-instances/{movable}", token=desk)
+    assert after["version"] == target and after["data"] == before["data"]
+    assert [t["name"] for t in after["open_tasks"]] == ["contact_customer"]
+    _, task = call(base, "GET", f"/api/v1/tasks/{after['open_tasks'][0]['id']}", token=desk)
+    assert task["data"]["contact_notes"] == "草稿：已留言" and task["assignee"] == "after_sales1"
+    assert task["due_at"] == before["open_tasks"][0]["due_at"]
+    _, unchanged = call(base, "GET", f"/api/v1/process-instances/{stuck}", token=desk)
+    assert unchanged["version"] == before["version"]
+    _, history = call(base, "GET", f"/api/v1/process-instances/{movable}/history?action=instance_migrated", token=desk)
+    assert len(history) == 1
+    assert WebClient(base).get(f"/processes/complaint_handling/migrate?to={target}")[0] in (200, 302)
+    clerk = WebClient(base)
+    clerk.login("after_sales1")
+    assert clerk.get(f"/processes/complaint_handling/migrate?to={target}")[0] == 403
+
+
+def _without_confirmation(content: bytes) -> str:
+    """The complaint diagram without 确认投诉问题: contact leads straight to the gateway."""
+    root = etree.fromstring(content)
+    doomed = {"confirm_complaint", "flow_confirm_complaint_to_gw_confirmed"}
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        if element.get("id") in doomed or element.get("bpmnElement") in doomed or (element.text or "") in doomed:
+            element.getparent().remove(element)
+    for element in root.iter():
+        if element.get("id") == "flow_contact_customer_to_confirm_complaint":
+            element.set("targetRef", "gw_confirmed")
+        if element.get("id") == "gw_confirmed":
+            incoming = etree.SubElement(element, "{http://www.omg.org/spec/BPMN/20100524/MODEL}incoming")
+            incoming.text = "flow_contact_customer_to_confirm_complaint"
+            element.insert(0, incoming)
+    return etree.tostring(root, encoding="unicode")

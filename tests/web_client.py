@@ -40,6 +40,11 @@ class WebClient:
         request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
         return self._open(request)
 
+    def post_pairs(self, path: str, pairs: list[tuple[str, str]], csrf_from: str) -> tuple[int, str]:
+        """A form with repeated names (checkboxes)."""
+        data = urllib.parse.urlencode([("csrf_token", self.csrf_token(csrf_from)), *pairs]).encode()
+        return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))
+
     def post_json(self, path: str, body: object, csrf_from: str | None) -> tuple[int, str]:
         """JSON as the modeler page sends it, the CSRF token in the X-CSRFToken header."""
         request = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), method="POST")

@@ -12,6 +12,7 @@ from .diagrams import (
 )
 from .runtime import (
     EngineError,
+    MigrationCheck,
     NoMatchingEvent,
     PendingTimer,
     ProcessRun,
@@ -28,6 +29,7 @@ __all__ = [
     "DiagramProblem",
     "ElementSignature",
     "EngineError",
+    "MigrationCheck",
     "NoMatchingEvent",
     "PendingTimer",
     "ProcessModel",

@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -24,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import clock
 from .diagrams import ProcessModel
 from .scripting import ScriptRefused, make_script_engine
-from .serialization import dump_workflow, load_workflow
+from .serialization import dump_workflow, load_workflow, serializer
 
 
 class EngineError(Exception):
@@ -55,6 +56,15 @@ class PendingTimer:
     task_id: str
     element_id: str
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    """Whether an instance can move to another version, and why not (or what will happen)."""
+
+    can_move: bool
+    reasons: list[str]  # blockers, by element
+    notes: list[str]  # what moving does: tasks re-created, timers kept
 
 
 @dataclass(frozen=True)
@@ -256,6 +266,58 @@ class ProcessRun:
             event = BpmnEvent(MessageEventDefinition(name), payload=payload, correlations=correlations)
             self.workflow.send_event(event)
             self._advance()
+
+    # migration --------------------------------------------------------------------------------
+    def _diffs(self, target: ProcessModel) -> tuple[Any, dict[Any, Any]]:
+        return diff_workflow(serializer().registry, self.workflow, target.spec, target.subprocess_specs)  # type: ignore[no-any-return]
+
+    @_engine_errors
+    def check_migration(self, target: ProcessModel) -> MigrationCheck:
+        """A dry run: every open element must exist in the target version."""
+        if self.workflow.completed:
+            return MigrationCheck(False, ["the instance has finished"], [])
+        top, subprocesses = self._diffs(target)
+        reasons, notes = [], []
+        open_mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        for diff in [top, *subprocesses.values()]:
+            if diff is None:
+                reasons.append("a running sub-process does not exist in the target version")
+                continue
+            for task in diff.removed:
+                if task.has_state(open_mask) and getattr(task.task_spec, "bpmn_id", None):
+                    reasons.append(f"{task.task_spec.bpmn_id}: open here, not in the target version")
+            for task in diff.changed:
+                if task.has_state(open_mask) and getattr(task.task_spec, "bpmn_id", None):
+                    notes.append(f"{task.task_spec.bpmn_id}: changed; the open task is re-created")
+            for task, spec in diff.alignment.items():
+                old_id, new_id = getattr(task.task_spec, "bpmn_id", None), getattr(spec, "bpmn_id", None)
+                if task.has_state(open_mask) and old_id and new_id and old_id != new_id:
+                    notes.append(f"{old_id}: continues as {new_id} (same place in the flow)")
+        for timer in self.pending_timers():
+            notes.append(f"{timer.element_id}: waiting timer keeps its deadline {timer.due_at.isoformat()}")
+        return MigrationCheck(not reasons, reasons, notes)
+
+    @_engine_errors
+    def migrate(self, target: ProcessModel, now: datetime | None = None) -> None:
+        """Move to the target version (after `check_migration` said it can). SpiffWorkflow
+        re-creates open tasks and restarts waiting timers; the original deadlines are put back."""
+        deadlines = {t.element_id: t.due_at for t in self.pending_timers()}
+        top, subprocesses = self._diffs(target)
+        with clock.engine_time(now):
+            migrate_workflow(top, self.workflow, target.spec)
+            for sub_id, diff in subprocesses.items():
+                sub = self.workflow.subprocesses[sub_id]
+                migrate_workflow(diff, sub, target.subprocess_specs[sub.spec.name])
+            self.workflow.subprocess_specs = target.subprocess_specs
+            self.model = target
+            self._advance()
+        if self.workflow.last_task is None:  # reset by the migration: the open tasks hold the data
+            waiting = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+            self.workflow.last_task = max(waiting, key=lambda t: t.last_state_change, default=None)
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            element_id = getattr(task.task_spec, "bpmn_id", None)
+            if element_id in deadlines and "event_value" in task.internal_data:
+                task.internal_data["event_value"] = deadlines[element_id].isoformat()
 
     # inspection ---------------------------------------------------------------------------
     def ready_tasks(self) -> list[ReadyTask]:

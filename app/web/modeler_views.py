@@ -23,7 +23,7 @@ from flask_wtf.csrf import generate_csrf
 from app.config import PROJECT_ROOT, Config
 from app.extensions import db
 from app.forms_runtime import FormInvalid, field_views, load_form, read_forms_dir
-from app.services import definitions, users
+from app.services import definitions, migrations, users
 from app.services.errors import DeploymentRejected, ServiceError
 from app.services.permissions import can_deploy
 
@@ -202,3 +202,18 @@ def version_diff(process_id: str) -> str:
 def version_diagram(process_id: str, version: int) -> Response:
     row = definitions.version(db.session(), process_id, version)
     return Response(row.bpmn_xml, mimetype="application/xml")
+
+
+@web_blueprint.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
+@login_required
+def migrate_instances(process_id: str) -> Any:
+    """Running instances of older versions: the dry run (GET), then moving the chosen (POST)."""
+    target = request.values.get("to", type=int) or definitions.latest(db.session(), process_id).version
+    results = None
+    if request.method == "POST":
+        chosen = [int(v) for v in request.form.getlist("instance") if v.isdigit()]
+        results = migrations.migrate(db.session(), _user(), process_id, target, chosen)
+        moved = sum(1 for r in results if r.moved)
+        flash(_t("migrate.done", moved=moved, version=target), "success" if moved else "error")
+    rows = migrations.dry_run(db.session(), _user(), process_id, target)
+    return render_template("migrate.html", process_id=process_id, target=target, rows=rows, results=results)
