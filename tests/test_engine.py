@@ -380,3 +380,16 @@ def test_migration_keeps_data_open_tasks_and_timer_deadlines(complaint) -> None:
     assert run.snapshot().data == {"k": 1, "customer": "x"}
     run = _complete(_reload(run), "contact_customer", {})
     assert _ready(run) == {"confirm_complaint"}
+
+
+def test_a_gateway_flow_without_condition_is_named_with_what_to_do() -> None:
+    source = (ROOT / "bpmn" / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    start = source.index('<bpmn:sequenceFlow id="flow_gw_confirmed_to_analyse_complaint"')
+    end = source.index("</bpmn:sequenceFlow>", start) + len("</bpmn:sequenceFlow>")
+    flow = source[start:end]
+    bare = flow[: flow.index(">") + 1] + "</bpmn:sequenceFlow>"
+    with pytest.raises(DiagramInvalid) as info:
+        parse_diagram(source.replace(flow, bare).encode())
+    problem = info.value.problems[0]
+    assert problem.element_id == "flow_gw_confirmed_to_analyse_complaint"
+    assert "default flow" in problem.message

@@ -247,6 +247,7 @@ _ADVICE = {
     "Exactly one start event is required in a SubWorkflow": "give the sub-process exactly one start event",
     "A multiinstance task must specify a cardinality": "set a loop cardinality or an input collection",
     "was not found. Did you mean": "deploy the called process first (or in the same file), or remove the call",
+    "outgoing sequence flow without condition": "give this flow a condition, or make it the gateway's default flow",
 }
 
 
