@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, HumanTask, ProcessTimer
-from app.services import definitions, instances, tasks, timers
+from app.models import AuditEvent, HumanTask, ProcessInstance, ProcessTimer
+from app.services import audit, definitions, instances, tasks, timers
 from app.services.errors import Conflict, DeploymentRejected, Forbidden, FormRejected, NotFound
 
 from .conftest import user
@@ -187,3 +187,29 @@ def test_a_diagram_that_is_not_utf8_is_refused_with_advice(session: Session, app
     with pytest.raises(DeploymentRejected) as info:
         definitions.deploy(session, text.encode("utf-16"), read_forms_dir(config.forms_dir), None)
     assert info.value.problems[0]["code"] == "encoding"
+
+
+def test_one_failing_instance_does_not_spoil_its_timer_batch_or_the_audit_chain(session: Session, app) -> None:  # type: ignore[no-untyped-def]
+    """Instances fire in one transaction with a savepoint each; the audit events of the ones that
+    fired are sealed once, at the commit, even when another instance of the batch failed."""
+    from pathlib import Path
+
+    content = (Path(__file__).parent / "fixtures" / "failing_timer.bpmn").read_bytes()
+    definitions.deploy(session, content, {}, None, "failing_timer.bpmn")
+    owner = user(session, "after_sales1")
+    good = []
+    for _ in range(2):
+        instance_id, task = _start(session, now=T0)
+        tasks.complete(session, owner, task.id, REGISTER, "en", now=T0)
+        good.append(instance_id)
+    bad = instances.start_instance(session, owner, "failing_timer", now=T0)
+    first = instances.open_tasks(session, bad.id)[0]
+    tasks.complete(session, owner, first.id, {}, "en", now=T0)
+    report = timers.fire_due(session, T0 + timedelta(hours=2))
+    assert report.failed == 1 and report.fired >= 2
+    session.expire_all()
+    assert session.get(ProcessInstance, bad.id).status == "error"  # type: ignore[union-attr]
+    for instance_id in good:
+        groups = {t.candidate_group for t in instances.open_tasks(session, instance_id)}
+        assert "after_sales_leads" in groups
+    assert audit.verify(session).intact

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import AuditChainHead, AuditEvent, User
@@ -80,6 +80,8 @@ def event_digest(prev_hash: str, entry: AuditEvent) -> str:
 
 
 def _seal_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the events are sealed once, when the whole transaction commits
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     if not pending:
         return
@@ -109,14 +111,17 @@ def _with_seq(entry: AuditEvent, seq: int) -> AuditEvent:
     return entry
 
 
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _forget_pending(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction's events are gone; a rolled-back savepoint's events are
+    filtered out when sealing (they are no longer in the session), the others stay pending."""
+    if previous.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def install(factory: sessionmaker[Session]) -> None:
-    """Seal every transaction's audit events as it commits."""
+    """Seal every transaction's audit events as it commits (once, at the outermost commit)."""
     event.listen(factory, "before_commit", _seal_pending)
-    event.listen(factory, "after_rollback", _forget_pending)
+    event.listen(factory, "after_soft_rollback", _forget_pending)
 
 
 @dataclass(frozen=True)
