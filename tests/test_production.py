@@ -82,7 +82,7 @@ def test_several_web_processes_and_workers_share_one_database(app: Flask, databa
     worker = [sys.executable, "-m", "flask", "--app", "app", "worker"]
     with gunicorn(database_url) as base, running(worker, worker_env), running(worker, worker_env):
         token = login(base, "after_sales1")
-        for _ in range(5):
+        for _ in range(50):  # issue 5: 20 clients at once, repeated 50 times
             status, instance = call(
                 base, "POST", f"{API}/process-instances", {"process_id": "complaint_handling"}, token
             )
