@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ApiToken, Group, User, utcnow
@@ -42,7 +42,13 @@ def issue_token(session: Session, user: User, lifetime: timedelta, now: datetime
 
 
 def user_for_token(session: Session, token: str, now: datetime | None = None) -> User | None:
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    """The token's user with its groups, in one query (every API request asks)."""
+    query = (
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token))
+        .options(joinedload(ApiToken.user).joinedload(User.groups))
+    )
+    row = session.scalars(query).unique().first()
     if row is None or row.expires_at <= (now or utcnow()) or not row.user.active:
         return None
     return row.user
