@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import EngineError, ProcessRun, TaskNotReady
@@ -71,10 +71,14 @@ def element_title(instance: ProcessInstance, element_id: str, locale: str) -> st
     return info.localized_title(locale) if info else element_id
 
 
-def _task(session: Session, user: User, task_id: str, *, for_update: bool = False) -> HumanTask:
+def _task(
+    session: Session, user: User, task_id: str, *, for_update: bool = False, with_state: bool = False
+) -> HumanTask:
     query = select(HumanTask).where(HumanTask.id == task_id)
     if for_update:  # lock the task row only (its eager joins cannot be locked on PostgreSQL)
         query = query.with_for_update(of=HumanTask)
+    if with_state:  # the engine state comes in the same query (completing needs it)
+        query = query.options(joinedload(HumanTask.instance).undefer(ProcessInstance.state))
     task = session.scalars(query).first()
     if task is None or not can_view_task(user, task):
         raise NotFound("error.not_found")
@@ -105,9 +109,9 @@ def task_view(session: Session, user: User, task_id: str, locale: str = "zh_CN")
     return TaskView(task, form, data, choices)
 
 
-def _open_task(session: Session, user: User, task_id: str) -> HumanTask:
+def _open_task(session: Session, user: User, task_id: str, with_state: bool = False) -> HumanTask:
     """The task, locked for this transaction; 409 when it is no longer open."""
-    task = _task(session, user, task_id, for_update=True)
+    task = _task(session, user, task_id, for_update=True, with_state=with_state)
     if task.status != "ready":
         raise Conflict("error.conflict")
     return task
@@ -192,7 +196,7 @@ def complete(
 ) -> Completion:
     """Validate the form, run the engine, refresh tasks and timers, audit; all or nothing."""
     now = now or utcnow()
-    task = _open_task(session, user, task_id)
+    task = _open_task(session, user, task_id, with_state=True)
     if not can_work_on(user, task):
         if task.assignee_id is not None and task.assignee_id != user.id:
             raise Conflict("error.task_taken", user=task.assignee.username if task.assignee else "?")
