@@ -92,6 +92,13 @@ def test_dispatch_form_offers_the_engineers(base: str) -> None:
     status, task = call(base, "GET", f"{API}/tasks/{tasks[0]['id']}", token=token)
     assert status == 200 and task["name"] == "dispatch_engineer"
     assert task["form"]["schema"]["properties"]["engineer"]["enum"] == ["engineers1", "engineers2"]
+    web = WebClient(base)
+    web.login("after_sales1")
+    status, page = web.get(f"/tasks/{task['id']}")
+    assert status == 200 and 'id="work-context"' in page and created["number"] in page
+    assert 'id="clock-arrival"' in page  # the clocks at the point of work
+    status, page = web.get(f"/instances/{created['process_instance_id']}")
+    assert status == 200 and 'id="work-context-link"' in page
     status, body = call(
         base,
         "POST",

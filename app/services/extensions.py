@@ -5,6 +5,7 @@ Every hook runs inside the caller's transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,17 @@ from sqlalchemy.orm import Session
 from app.models import ProcessInstance, User
 
 Choices = dict[str, list[tuple[str, str]]]  # field -> [(value, label)]
+
+
+@dataclass(frozen=True)
+class WorkContext:
+    """What a task or instance page shows about the business object behind the instance: a
+    label, a link (endpoint and arguments) and, where the process keeps them, its clocks."""
+
+    label: str
+    endpoint: str
+    args: dict[str, Any]
+    clocks: list[Any] = field(default_factory=list)
 
 
 class ProcessExtension:
@@ -24,6 +36,9 @@ class ProcessExtension:
     def field_choices(self, session: Session, instance: ProcessInstance, element_id: str, locale: str) -> Choices:
         """Options for fields whose values come from the database (people, loaners)."""
         return {}
+
+    def work_context(self, session: Session, instance: ProcessInstance, now: datetime) -> WorkContext | None:
+        return None
 
     def before_complete(
         self,

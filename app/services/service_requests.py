@@ -286,6 +286,15 @@ class RepairExtension(extensions.ProcessExtension):
     process_id = REPAIR_PROCESS
     intake_endpoint = "web.new_service_request"
 
+    def work_context(self, session: Session, instance: ProcessInstance, now: datetime) -> extensions.WorkContext | None:
+        """The request behind a repair task: its number, unit, customer and SLA clocks."""
+        request = request_for_instance(session, instance.id)
+        if request is None:
+            return None
+        label = f"{request.number} · {request.unit.serial} · {request.unit.customer.name}"
+        args = {"request_id": request.id}
+        return extensions.WorkContext(label, "web.service_request_page", args, clock_views(request, now))
+
     def field_choices(
         self, session: Session, instance: ProcessInstance, element_id: str, locale: str
     ) -> extensions.Choices:

@@ -149,9 +149,20 @@ def _render_task(task_id: str, values: dict[str, Any] | None = None, errors: dic
     )
     status = 400 if errors else 200
     names = users.group_names(db.session(), current_locale())
+    context = _work_context(view.task.instance)
     return render_template(
-        "task.html", view=view, task=view.task, fields=form_fields, errors=errors or {}, group_names=names
+        "task.html",
+        view=view,
+        task=view.task,
+        fields=form_fields,
+        errors=errors or {},
+        group_names=names,
+        context=context,
     ), status
+
+
+def _work_context(instance: Any) -> extensions.WorkContext | None:
+    return extensions.for_process(instance.process_id).work_context(db.session(), instance, utcnow())
 
 
 @web_blueprint.post("/tasks/<task_id>")
@@ -287,6 +298,7 @@ def instance_page(instance_id: int) -> str:
         ),
         marks={"done": marks.done, "active": marks.active, "waiting": marks.waiting},
         group_names=users.group_names(session_, current_locale()),
+        context=_work_context(view.instance),
     )
 
 
