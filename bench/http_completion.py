@@ -1,6 +1,6 @@
 """Task completion over HTTP in the production shape (gunicorn, threaded, several processes).
 
-    .venv/bin/python bench/http_completion.py [sqlite|postgres] [clients] [completions]
+    .venv/bin/python bench/http_completion.py [sqlite|postgres] [clients] [completions] [processes] [threads]
 
 1. Latency: one client completes tasks one by one over HTTP (token auth, permission check,
    validation, engine, task/timer sync, audit hash link, commit), interleaved with raw
@@ -113,11 +113,13 @@ def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
     clients = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     completions = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+    processes = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    threads = int(sys.argv[5]) if len(sys.argv) > 5 else 4
     with bench_app(kind) as (app, url):
         serial, parallel = open_tasks(app, 200), open_tasks(app, completions)
-        with gunicorn(url, processes=2, threads=4) as base:
+        with gunicorn(url, processes=processes, threads=threads) as base:
             token = login(base, "after_sales1")
-            print(f"{kind}, gunicorn 2 processes x 4 threads")
+            print(f"{kind}, gunicorn {processes} processes x {threads} threads")
             latency(base, token, serial)
             throughput(base, token, parallel, clients)
 
