@@ -16,18 +16,16 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_db import bench_app  # noqa: E402
 
 from app.extensions import db  # noqa: E402
-from app.models import AuditEvent, ProcessTimer  # noqa: E402
 from app.services import instances, tasks  # noqa: E402
 from tests.conftest import user  # noqa: E402
 from tests.test_services import REGISTER  # noqa: E402
+from tests.test_timers_at_scale import _counts as timer_counts  # noqa: E402
 
 PAST = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -53,19 +51,7 @@ def main() -> None:
         for process in processes:
             process.wait()
         elapsed = time.perf_counter() - started
-        with app.app_context():
-            session = db.session()
-            fired = session.scalar(select(func.count()).where(AuditEvent.action == "timer_fired"))
-            waiting = session.scalar(select(func.count()).where(ProcessTimer.status == "waiting"))
-            per_instance = session.execute(
-                select(func.count()).select_from(
-                    select(AuditEvent.instance_id)
-                    .where(AuditEvent.action == "timer_fired")
-                    .group_by(AuditEvent.instance_id)
-                    .having(func.count() > 1)
-                    .subquery()
-                )
-            ).scalar()
+        fired, waiting, per_instance = timer_counts(app)
         print(
             f"{kind}: {workers} workers fired {fired} of {count} timers in {elapsed:.1f} s "
             f"({fired / elapsed:.0f}/s); still waiting {waiting}; fired twice {per_instance}"

@@ -180,21 +180,10 @@ def dump_service_request(view: Any) -> dict[str, Any]:
     """A request as `POST /service-requests` and `GET /service-requests/<id>` return it."""
     req = view.request
     record = view.record
-    return {
-        "id": req.id,
-        "number": req.number,
-        "equipment_id": req.unit_id,
-        "serial": req.unit.serial,
-        "customer": req.unit.customer.name,
-        "channel": req.channel,
+    return dump_request_summary(req, view.clocks) | {
         "description": req.description,
         "contact_name": req.contact_name,
         "contact_phone": req.contact_phone,
-        "reported_at": req.reported_at.isoformat(),
-        "in_warranty": req.in_warranty,
-        "status": req.status,
-        "process_instance_id": req.instance_id,
-        "sla": ClockOut(many=True).dump(view.clocks),
         "record": None
         if record is None
         else {
