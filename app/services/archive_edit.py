@@ -70,6 +70,14 @@ def _check_editor(user: User) -> None:
         raise Forbidden("error.forbidden")
 
 
+def archive_row(session: Session, model: Any, row_id: int) -> Any:
+    """A customer, unit or contract by id; 404 when there is none."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound("error.not_found")
+    return row
+
+
 def _validated(form_name: str, data: dict[str, Any], locale: str) -> dict[str, Any]:
     clean, errors = validate_form_data(forms()[form_name], data, locale)
     if errors:

@@ -73,21 +73,7 @@ def issue_part(
     part = _part(session, code)
     if part.on_hand < quantity:
         raise Conflict("error.out_of_stock", part=part.name, on_hand=part.on_hand)
-    part.on_hand -= quantity
-    movement = PartMovement(
-        part_id=part.id,
-        kind="issue",
-        quantity=-quantity,
-        request_id=request.id,
-        unit_id=request.unit_id,
-        charge=charge_for(session, request, part, quantity),
-        at=now,
-        by_id=user.id,
-    )
-    session.add(movement)
-    _audit(session, "part_issued", user, now, request, part, quantity)
-    session.commit()
-    return movement
+    return _move(session, user, request, part, -quantity, now)
 
 
 def return_part(
@@ -110,21 +96,7 @@ def return_part(
     )
     if quantity > issued:
         raise Conflict("error.nothing_to_return", part=part.name)
-    part.on_hand += quantity
-    movement = PartMovement(
-        part_id=part.id,
-        kind="return",
-        quantity=quantity,
-        request_id=request.id,
-        unit_id=request.unit_id,
-        charge=-charge_for(session, request, part, quantity),
-        at=now,
-        by_id=user.id,
-    )
-    session.add(movement)
-    _audit(session, "part_returned", user, now, request, part, quantity)
-    session.commit()
-    return movement
+    return _move(session, user, request, part, quantity, now)
 
 
 def receive_part(
@@ -146,11 +118,29 @@ def receive_part(
     return movement
 
 
-def _audit(
-    session: Session, action: str, user: User, now: datetime, request: ServiceRequest, part: SparePart, quantity: int
-) -> None:
-    details = {"request": request.number, "part": part.code, "quantity": quantity}
+def _move(
+    session: Session, user: User, request: ServiceRequest, part: SparePart, change: int, now: datetime
+) -> PartMovement:
+    """Stock changes by `change` for a request (negative: issued to it, positive: returned);
+    the charge follows the same sign. Recorded, audited, committed."""
+    kind, action = ("issue", "part_issued") if change < 0 else ("return", "part_returned")
+    part.on_hand += change
+    charge = charge_for(session, request, part, abs(change))
+    movement = PartMovement(
+        part_id=part.id,
+        kind=kind,
+        quantity=change,
+        request_id=request.id,
+        unit_id=request.unit_id,
+        charge=charge if change < 0 else -charge,
+        at=now,
+        by_id=user.id,
+    )
+    session.add(movement)
+    details = {"request": request.number, "part": part.code, "quantity": abs(change)}
     audit.record(session, action, user, now, instance_id=request.instance_id, details=details)
+    session.commit()
+    return movement
 
 
 def list_parts(session: Session) -> list[SparePart]:

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.forms_runtime import coerce_html_form, field_views
 from app.models import Contract, Customer, EquipmentUnit
 from app.services import archive, archive_edit
-from app.services.errors import FormRejected, NotFound
+from app.services.errors import FormRejected
 
 from .locale import current_locale
 from .views import _t, _tz, _user, login_required, web_blueprint
@@ -52,10 +52,7 @@ def _save(
 
 
 def _get(model: Any, row_id: int) -> Any:
-    row = db.session().get(model, row_id)
-    if row is None:
-        raise NotFound("error.not_found")
-    return row
+    return archive_edit.archive_row(db.session(), model, row_id)
 
 
 # customers
