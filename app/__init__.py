@@ -28,9 +28,8 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
 
     db.init_app(app, config.database_url)
 
-    from .services import audit, service_requests
+    from .services import service_requests
 
-    audit.install(app.extensions["shouhou_db"].session_factory)
     assert service_requests.REPAIR_PROCESS  # registers the repair process's extension
 
     from flask_wtf.csrf import CSRFProtect

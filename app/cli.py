@@ -102,12 +102,16 @@ def fire_due(now_text: str | None) -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain of every audit event; exit 1 naming the first broken event."""
+    """Seal events the workers have not chained yet, then check the whole hash chain; exit 1
+    naming the first broken event."""
     from .services import audit
 
-    report = audit.verify(db.session())
+    session = db.session()
+    sealed = audit.seal(session)
+    report = audit.verify(session)
     if report.intact:
-        click.echo(f"audit trail intact: {report.checked} events")
+        late = f", {report.pending} written during the check not sealed yet" if report.pending else ""
+        click.echo(f"audit trail intact: {report.checked} events ({sealed} sealed now{late})")
         return
     where = f"event {report.broken_event_id}" if report.broken_event_id else "the chain's end"
     click.echo(f"audit trail BROKEN at {where}: {report.problem} ({report.checked} intact before it)", err=True)

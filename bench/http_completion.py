@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/http_completion.py [sqlite|postgres] [clients] [completions] [processes] [threads]
 
+Two `flask worker` processes run beside gunicorn, as in production: they seal the audit events
+into the hash chain; the last line says whether the chain is whole and intact.
 1. Latency: one client completes tasks one by one over HTTP (token auth, permission check,
    validation, engine, task/timer sync, audit hash link, commit), interleaved with raw
    SpiffWorkflow's own load-complete-steps-save cycle on the same diagram; prints both medians
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import statistics
 import sys
 import threading
@@ -30,10 +33,10 @@ from bench_db import bench_app  # noqa: E402
 from task_completion import REGISTER, RawCycle  # noqa: E402
 
 from app.extensions import db  # noqa: E402
-from app.services import instances  # noqa: E402
+from app.services import audit, instances  # noqa: E402
 from tests.conftest import user  # noqa: E402
 from tests.http_client import login  # noqa: E402
-from tests.test_production import gunicorn  # noqa: E402
+from tests.test_production import gunicorn, running  # noqa: E402
 
 
 def open_tasks(app: Any, count: int) -> list[str]:
@@ -117,11 +120,22 @@ def main() -> None:
     threads = int(sys.argv[5]) if len(sys.argv) > 5 else 4
     with bench_app(kind) as (app, url):
         serial, parallel = open_tasks(app, 200), open_tasks(app, completions)
-        with gunicorn(url, processes=processes, threads=threads) as base:
+        # the production shape: two workers beside the web processes, sealing the audit trail
+        worker_env = os.environ | {"SHOUHOU_DATABASE_URL": url, "SHOUHOU_WORKER_INTERVAL": "1"}
+        worker = [sys.executable, "-m", "flask", "--app", "app", "worker"]
+        with (
+            gunicorn(url, processes=processes, threads=threads) as base,
+            running(worker, worker_env),
+            running(worker, worker_env),
+        ):
             token = login(base, "after_sales1")
-            print(f"{kind}, gunicorn {processes} processes x {threads} threads")
+            print(f"{kind}, gunicorn {processes} processes x {threads} threads, 2 workers")
             latency(base, token, serial)
             throughput(base, token, parallel, clients)
+            time.sleep(2)  # a last worker pass
+        with app.app_context():
+            report = audit.verify(db.session())
+        print(f"audit trail: {report.checked} events chained, {report.pending} pending, intact: {report.intact}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.cli import upgrade_database
 from app.models import AuditEvent
 from app.services import audit, tasks
+from app.worker import run_pass
 
 from .conftest import LiveServer, user
 from .http_client import call, login
@@ -35,6 +37,7 @@ def busy(session: Session) -> Iterator[Session]:
     for _ in range(3):
         _, task = _start(session)
         tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en")
+    audit.seal(session)  # what the worker does after every pass
     yield session
 
 
@@ -48,6 +51,55 @@ def test_every_committed_event_is_chained_in_order(busy: Session) -> None:
     assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(events))
     report = audit.verify(busy)
     assert report.intact and report.checked == len(events)
+
+
+def test_events_commit_at_once_and_are_chained_by_the_worker(session: Session, app: Flask) -> None:
+    audit.seal(session)
+    _, task = _start(session)
+    tasks.complete(session, user(session, "after_sales1"), task.id, REGISTER, "en")
+    written = session.scalars(select(AuditEvent).where(AuditEvent.chain_seq.is_(None))).all()
+    assert {e.action for e in written} >= {"instance_started", "task_completed"}
+    report = audit.verify(session)  # recorded, not chained yet: pending, not broken
+    assert report.intact and report.pending == len(written)
+    session.rollback()  # end this reading transaction (SQLite: one writer at a time)
+    run_pass(app)  # one worker pass seals them
+    session.expire_all()
+    report = audit.verify(session)
+    assert report.intact and report.pending == 0
+    assert all(e.chain_seq is not None for e in written)
+    assert audit.seal(session) == 0  # nothing twice
+
+
+def test_concurrent_sealers_and_writers_make_one_chain(app: Flask) -> None:
+    """Two workers seal while requests keep writing: every event is chained exactly once."""
+    stop = threading.Event()
+
+    def write(n: int) -> None:
+        with Session(app.extensions["shouhou_db"].engine) as own:
+            for i in range(n):
+                audit.record(own, "test_event", None, datetime.now(UTC), details={"i": i})
+                own.commit()
+
+    def seal() -> None:
+        with Session(app.extensions["shouhou_db"].engine) as own:
+            while not stop.is_set():
+                audit.seal(own, batch=7)
+
+    sealers = [threading.Thread(target=seal) for _ in range(2)]
+    writers = [threading.Thread(target=write, args=(60,)) for _ in range(4)]
+    for thread in sealers + writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    for thread in sealers:
+        thread.join()
+    with Session(app.extensions["shouhou_db"].engine) as own:
+        audit.seal(own)
+        report = audit.verify(own)
+        assert report.intact and report.pending == 0
+        seqs = own.scalars(select(AuditEvent.chain_seq).where(AuditEvent.action == "test_event")).all()
+        assert len(seqs) == 240 and len(set(seqs)) == 240
 
 
 def test_a_changed_event_is_named(busy: Session) -> None:

@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from app.extensions import db
+from app.services import audit
+
 from .http_client import call, login
 from .test_services import REGISTER
 from .test_workers import _due_timers, _fired_counts
@@ -97,6 +100,19 @@ def test_several_web_processes_and_workers_share_one_database(app: Flask, databa
         while _fired_counts(app, overdue) != dict.fromkeys(overdue, 1) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _fired_counts(app, overdue) == dict.fromkeys(overdue, 1)
+        while _audit_report(app).pending and time.monotonic() < deadline:
+            time.sleep(0.2)
+        report = _audit_report(app)  # the workers chained every event of the run
+        assert report.intact and report.pending == 0 and report.checked > 50 * 3
+
+
+def _audit_report(app: Flask) -> audit.ChainReport:
+    with app.app_context():
+        session = db.session()
+        try:
+            return audit.verify(session)
+        finally:
+            session.rollback()
 
 
 def test_load_beyond_capacity_is_refused_not_queued(database_url: str) -> None:

@@ -212,4 +212,5 @@ def test_one_failing_instance_does_not_spoil_its_timer_batch_or_the_audit_chain(
     for instance_id in good:
         groups = {t.candidate_group for t in instances.open_tasks(session, instance_id)}
         assert "after_sales_leads" in groups
+    audit.seal(session)
     assert audit.verify(session).intact

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JsonDocument, utcnow
@@ -25,12 +25,21 @@ class AuditEvent(Base):
     data_before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     data_after: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     details: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
-    # The hash chain (P4): set when the transaction commits, in commit order.
+    # The hash chain (P4): set by the worker's sealing pass after the event commits.
     chain_seq: Mapped[int | None] = mapped_column(unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_events_instance", "instance_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_instance", "instance_id", "id"),
+        # the events waiting to be sealed, found without scanning the whole trail
+        Index(
+            "ix_audit_events_unsealed",
+            "id",
+            postgresql_where=text("chain_seq IS NULL"),
+            sqlite_where=text("chain_seq IS NULL"),
+        ),
+    )
 
     def changes(self) -> list[tuple[str, Any, Any, bool]]:
         """(field, old value, new value, whether it had an old value), by field name."""
@@ -40,7 +49,7 @@ class AuditEvent(Base):
 
 
 class AuditChainHead(Base):
-    """The last link of the audit hash chain; one row, locked by every committing writer."""
+    """The last link of the audit hash chain; one row, locked by the sealing worker."""
 
     __tablename__ = "audit_chain_head"
 

@@ -1,9 +1,12 @@
 """The audit trail (P4): events written in the caller's transaction and chained by hash.
 
-Every event gets the next sequence number and `hash = sha256(prev_hash + canonical event)` when
-its transaction commits; the chain head is one locked row, so links follow commit order even
-with several processes. `verify` recomputes the chain and names the first event that was
-changed, removed or reordered.
+An event commits with the change it records. The worker then seals committed events into the
+chain in batches (`seal`): each gets the next sequence number and
+`hash = sha256(prev_hash + canonical event)`, under the chain head's lock. Sealing in the
+background keeps the head's lock out of every request: concurrent completions do not queue on
+one row, and a batch costs one head update instead of one per transaction. Until the next
+worker pass (a few seconds) an event is recorded but not yet chained; `verify` reports such
+events as pending and names the first event that was changed, removed or reordered.
 """
 
 from __future__ import annotations
@@ -15,15 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.orm import Session
 
 from app.models import AuditChainHead, AuditEvent, User
 
 SYSTEM_ACTOR = "system"
 GENESIS = "0" * 64
-_PENDING = "shouhou_audit_unsealed"
+SEAL_BATCH = 2000
 
 
 def record(
@@ -52,15 +54,14 @@ def record(
         details=details,
     )
     session.add(event)
-    session.info.setdefault(_PENDING, []).append(event)
     return event
 
 
-def event_digest(prev_hash: str, entry: AuditEvent) -> str:
-    """The chain link of one event. Changing this breaks every stored chain: don't."""
+def event_digest(prev_hash: str, seq: int, entry: AuditEvent | Row[Any]) -> str:
+    """The chain link of one event at `seq`. Changing this breaks every stored chain: don't."""
     canonical = json.dumps(
         {
-            "seq": entry.chain_seq,
+            "seq": seq,
             "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "instance_id": entry.instance_id,
             "actor": entry.actor_name,
@@ -79,49 +80,38 @@ def event_digest(prev_hash: str, entry: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-def _seal_pending(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the events are sealed once, when the whole transaction commits
-    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
-    if not pending:
-        return
-    # Write everything else first, so that the chain head is locked only for the few
-    # statements that link these events, not while a whole batch is flushed.
-    session.flush()
-    live = [entry for entry in pending if entry in session]  # not rolled back with a savepoint
-    if not live:
-        return
-    with session.no_autoflush:
-        head = session.scalars(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).one()
+def seal(session: Session, batch: int = SEAL_BATCH) -> int:
+    """Chain every committed event not yet in the chain, oldest first; commits each batch and
+    returns how many were sealed. Several workers may call it: whoever holds the head seals,
+    the others return at once."""
+    sealed = 0
+    while True:
+        head = session.scalars(
+            select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update(skip_locked=True)
+        ).first()
+        if head is None:  # another worker is sealing right now
+            session.rollback()
+            return sealed
+        table = AuditEvent.__table__
+        pending = session.execute(
+            select(table).where(table.c.chain_seq.is_(None)).order_by(table.c.id).limit(batch)
+        ).all()
+        if not pending:
+            session.rollback()
+            return sealed
         links = []
-        for entry in live:
-            head.seq += 1
-            digest = event_digest(head.hash, _with_seq(entry, head.seq))
-            links.append({"id": entry.id, "chain_seq": head.seq, "prev_hash": head.hash, "hash": digest})
-            head.hash = digest
+        seq, prev = head.seq, head.hash
+        for entry in pending:
+            seq += 1
+            digest = event_digest(prev, seq, entry)
+            links.append({"id": entry.id, "chain_seq": seq, "prev_hash": prev, "hash": digest})
+            prev = digest
         session.execute(update(AuditEvent), links)  # one executemany, by primary key
-        for entry, link in zip(live, links, strict=True):
-            set_committed_value(entry, "chain_seq", link["chain_seq"])
-            set_committed_value(entry, "prev_hash", link["prev_hash"])
-            set_committed_value(entry, "hash", link["hash"])
-
-
-def _with_seq(entry: AuditEvent, seq: int) -> AuditEvent:
-    set_committed_value(entry, "chain_seq", seq)
-    return entry
-
-
-def _forget_pending(session: Session, previous: SessionTransaction) -> None:
-    """A rolled-back transaction's events are gone; a rolled-back savepoint's events are
-    filtered out when sealing (they are no longer in the session), the others stay pending."""
-    if previous.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-def install(factory: sessionmaker[Session]) -> None:
-    """Seal every transaction's audit events as it commits (once, at the outermost commit)."""
-    event.listen(factory, "before_commit", _seal_pending)
-    event.listen(factory, "after_soft_rollback", _forget_pending)
+        session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=seq, hash=prev))
+        session.commit()
+        sealed += len(pending)
+        if len(pending) < batch:
+            return sealed
 
 
 @dataclass(frozen=True)
@@ -129,43 +119,44 @@ class ChainReport:
     checked: int
     broken_event_id: int | None = None
     problem: str | None = None
+    pending: int = 0  # committed events the worker has not chained yet
 
     @property
     def intact(self) -> bool:
         return self.problem is None
 
 
-def _in_chain_order(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    last = 0
+def _in_chain_order(session: Session, batch: int = 2000) -> Iterator[Row[Any]]:
+    table, last = AuditEvent.__table__, 0
     while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.chain_seq > last).order_by(AuditEvent.chain_seq).limit(batch)
+        rows = session.execute(
+            select(table).where(table.c.chain_seq > last).order_by(table.c.chain_seq).limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
-        last = rows[-1].chain_seq or last
-        session.expunge_all()
+        last = rows[-1].chain_seq
 
 
 def verify(session: Session) -> ChainReport:
-    """Recompute the chain from the first event to the head."""
+    """Recompute the sealed chain from the first event to the head; count the events not
+    sealed yet."""
     head = session.get(AuditChainHead, 1)
-    unsealed = session.scalars(select(AuditEvent.id).where(AuditEvent.chain_seq.is_(None)).limit(1)).first()
-    if unsealed is not None:
-        return ChainReport(0, unsealed, "event is not part of the chain")
+    pending = session.scalar(select(func.count()).where(AuditEvent.chain_seq.is_(None))) or 0
     prev, expected, checked = GENESIS, 1, 0
     for entry in _in_chain_order(session):
         if entry.chain_seq != expected:
-            return ChainReport(checked, entry.id, f"sequence jumps from {expected - 1} to {entry.chain_seq}")
+            gap = f"sequence jumps from {expected - 1} to {entry.chain_seq}"
+            return ChainReport(checked, entry.id, gap, pending)
         if entry.prev_hash != prev:
-            return ChainReport(checked, entry.id, "does not follow the previous event")
-        if entry.hash != event_digest(prev, entry):
-            return ChainReport(checked, entry.id, "content was changed")
+            return ChainReport(checked, entry.id, "does not follow the previous event", pending)
+        if entry.hash != event_digest(prev, expected, entry):
+            return ChainReport(checked, entry.id, "content was changed", pending)
         prev, expected, checked = entry.hash, expected + 1, checked + 1
     if head is None or head.seq != checked or head.hash != prev:
-        return ChainReport(checked, None, "the chain is shorter than its head says: events were removed")
-    return ChainReport(checked)
+        removed = "the chain is shorter than its head says: events were removed"
+        return ChainReport(checked, None, removed, pending)
+    return ChainReport(checked, pending=pending)
 
 
 def data_diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -1,17 +1,19 @@
-"""The background worker: fires due timers until stopped (SIGTERM/SIGINT end it cleanly)."""
+"""The background worker: fires due timers and seals new audit events into the hash chain,
+until stopped (SIGTERM/SIGINT end it cleanly)."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 from flask import Flask
 
 from app.config import Config
 from app.extensions import db
-from app.services import timers
+from app.services import audit, timers
 
 log = logging.getLogger("shouhou.worker")
 
@@ -28,13 +30,33 @@ def run_worker(app: Flask, once: bool = False) -> None:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
     while not stop.is_set():
-        with app.app_context():
-            try:
-                report = timers.fire_due(db.session())
-                if report.fired or report.failed:
-                    log.info("fired %s timers (%s failed)", report.fired, report.failed)
-            except Exception:  # a database restart must not end the worker
-                log.exception("worker pass failed; retrying")
+        run_pass(app)
         if once:
             break
         stop.wait(config.worker_interval_seconds)
+
+
+def run_pass(app: Flask) -> None:
+    """One pass: fire the due timers, then seal the audit events written since the last pass."""
+    _each_in_its_own_session(app, _fire_timers, "timer pass")
+    _each_in_its_own_session(app, _seal_audit_trail, "sealing the audit trail")
+
+
+def _fire_timers() -> None:
+    report = timers.fire_due(db.session())
+    if report.fired or report.failed:
+        log.info("fired %s timers (%s failed)", report.fired, report.failed)
+
+
+def _seal_audit_trail() -> None:
+    sealed = audit.seal(db.session())
+    if sealed:
+        log.debug("sealed %s audit events", sealed)
+
+
+def _each_in_its_own_session(app: Flask, step: Callable[[], None], name: str) -> None:
+    with app.app_context():
+        try:
+            step()
+        except Exception:  # a database restart must not end the worker
+            log.exception("%s failed; retrying", name)

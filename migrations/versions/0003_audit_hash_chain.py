@@ -57,8 +57,7 @@ def _chain_existing_events() -> None:
     seq, last = 0, GENESIS
     for row in connection.execute(sa.select(events).order_by(events.c.id)).mappings().all():
         seq += 1
-        entry = SimpleNamespace(**(dict(row) | {"chain_seq": seq}))
-        digest = event_digest(last, entry)  # type: ignore[arg-type]
+        digest = event_digest(last, seq, SimpleNamespace(**dict(row)))  # type: ignore[arg-type]
         connection.execute(
             events.update().where(events.c.id == row["id"]).values(chain_seq=seq, prev_hash=last, hash=digest)
         )
