@@ -191,7 +191,8 @@ def test_a_diagram_that_is_not_utf8_is_refused_with_advice(session: Session, app
 
 def test_one_failing_instance_does_not_spoil_its_timer_batch_or_the_audit_chain(session: Session, app) -> None:  # type: ignore[no-untyped-def]
     """Instances fire in one transaction with a savepoint each; the audit events of the ones that
-    fired are sealed once, at the commit, even when another instance of the batch failed."""
+    fired commit and are sealed into an intact chain, even when another instance of the batch
+    failed."""
     from pathlib import Path
 
     content = (Path(__file__).parent / "fixtures" / "failing_timer.bpmn").read_bytes()
@@ -214,3 +215,52 @@ def test_one_failing_instance_does_not_spoil_its_timer_batch_or_the_audit_chain(
         assert "after_sales_leads" in groups
     audit.seal(session)
     assert audit.verify(session).intact
+
+
+def _rows(session: Session, instance_id: int) -> tuple[dict[str, str], dict[str, str]]:
+    """(element id -> status) of the instance's task rows and of its timer rows."""
+    session.expire_all()
+    task_rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)).all()
+    timer_rows = session.scalars(select(ProcessTimer).where(ProcessTimer.instance_id == instance_id)).all()
+    return {t.element_id: t.status for t in task_rows}, {t.element_id: t.status for t in timer_rows}
+
+
+def test_completing_a_task_cancels_its_boundary_timer_row(session: Session) -> None:
+    """The rows follow the engine without being read back first (the step knows what was open)."""
+    owner = user(session, "after_sales1")
+    instance_id, task = _start(session)
+    tasks.complete(session, owner, task.id, REGISTER, "en", now=T0)
+    open_rows, timer_rows = _rows(session, instance_id)
+    assert open_rows == {"register_complaint": "completed", "contact_customer": "ready"}
+    assert timer_rows == {"contact_overdue": "waiting"}
+    contact = instances.open_tasks(session, instance_id)[0]
+    tasks.complete(
+        session,
+        owner,
+        contact.id,
+        {"contacted_at": "2026-11-27T09:10:00+08:00", "contact_method": "phone", "contact_notes": "已联系"},
+        "en",
+        now=T0 + timedelta(minutes=20),
+    )
+    _, timer_rows = _rows(session, instance_id)
+    assert timer_rows == {"contact_overdue": "cancelled"}
+    assert timers.fire_due(session, T0 + timedelta(hours=2)).fired == 0
+
+
+def test_an_interrupting_timer_cancels_the_task_row_and_keeps_the_other_branch(session: Session) -> None:
+    from pathlib import Path
+
+    content = (Path(__file__).parent / "fixtures" / "interrupting_timer.bpmn").read_bytes()
+    definitions.deploy(session, content, {}, None, "interrupting_timer.bpmn")
+    owner = user(session, "after_sales1")
+    instance = instances.start_instance(session, owner, "interrupting_timer", now=T0)
+    assert _rows(session, instance.id) == ({"answer": "ready", "note": "ready"}, {"too_late": "waiting"})
+    assert timers.fire_due(session, T0 + timedelta(hours=2)).fired == 1
+    task_rows, timer_rows = _rows(session, instance.id)
+    assert task_rows == {"answer": "cancelled", "note": "ready", "chase": "ready"}
+    assert timer_rows == {"too_late": "fired"}
+    assert {t.element_id for t in instances.open_tasks(session, instance.id)} == {"note", "chase"}
+    note = next(t for t in instances.open_tasks(session, instance.id) if t.element_id == "note")
+    owner = user(session, "after_sales1")  # (a timer pass leaves the session empty)
+    done = tasks.complete(session, owner, note.id, {}, "en", now=T0 + timedelta(hours=3))
+    assert [t.element_id for t in done.open_tasks] == ["chase"]  # the still-open row comes back

@@ -6,6 +6,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from flask import Flask
+
+from app.worker import run_pass
+
 from .conftest import LiveServer
 
 
@@ -38,7 +42,7 @@ def test_pages_need_a_login(live_server: LiveServer) -> None:
         assert "/login" in err.headers["Location"]
 
 
-def test_auditor_exports_an_instances_history(live_server: LiveServer) -> None:
+def test_auditor_exports_an_instances_history(live_server: LiveServer, app: Flask) -> None:
     import csv
     import io
     import json
@@ -64,7 +68,10 @@ def test_auditor_exports_an_instances_history(live_server: LiveServer) -> None:
     assert json.loads(rows[1]["data_after"])["customer"].startswith("=HYPERLINK")  # inside JSON: inert
     status, text = auditor.get(f"/instances/{instance['id']}/history.json?action=task_completed")
     [event] = json.loads(text)
-    assert event["actor"] == "after_sales1" and len(event["hash"]) == 64
+    assert event["actor"] == "after_sales1" and event["hash"] is None  # recorded, not chained yet
+    run_pass(app)  # the worker seals it into the hash chain
+    [event] = json.loads(auditor.get(f"/instances/{instance['id']}/history.json?action=task_completed")[1])
+    assert len(event["hash"]) == 64 and event["seq"] > 0
     outsider = WebClient(live_server.url)
     outsider.login("engineers1")
     assert outsider.get(f"/instances/{instance['id']}/history.csv")[0] == 404

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from marshmallow import Schema, fields, validate
 
 from app.models import CHANNELS
 from app.services.tasks import task_title
 from app.web.locale import current_locale
+
+S = TypeVar("S", bound=Schema)
+
+
+@cache
+def shared(schema: type[S], many: bool = False) -> S:
+    """One instance of each schema for every request: building a marshmallow schema copies
+    all its fields, which costs more than a small dump. Schemas keep no per-call state."""
+    return schema(many=many)
 
 
 class TokenRequest(Schema):
@@ -82,8 +92,8 @@ class AuditEventOut(Schema):
 
 
 def dump_instance(instance: Any, open_tasks: list[Any]) -> dict[str, Any]:
-    body: dict[str, Any] = InstanceOut().dump(instance)
-    body["open_tasks"] = TaskSummaryOut(many=True).dump(open_tasks)
+    body: dict[str, Any] = shared(InstanceOut).dump(instance)
+    body["open_tasks"] = shared(TaskSummaryOut, many=True).dump(open_tasks)
     return body
 
 
@@ -172,7 +182,7 @@ def dump_request_summary(req: Any, clocks: list[Any]) -> dict[str, Any]:
         "in_warranty": req.in_warranty,
         "status": req.status,
         "process_instance_id": req.instance_id,
-        "sla": ClockOut(many=True).dump(clocks),
+        "sla": shared(ClockOut, many=True).dump(clocks),
     }
 
 
@@ -195,9 +205,9 @@ def dump_service_request(view: Any) -> dict[str, Any]:
             "has_signature": record.signed_at is not None and record.kind == "on_site",
             "filed_at": record.filed_at.isoformat() if record.filed_at else None,
             "archive_number": record.archive_number,
-            "parts": MovementOut(many=True).dump(view.parts),  # consumed on this repair
+            "parts": shared(MovementOut, many=True).dump(view.parts),  # consumed on this repair
         },
-        "parts": MovementOut(many=True).dump(view.parts),
+        "parts": shared(MovementOut, many=True).dump(view.parts),
         "loans": [
             {
                 "loaner_serial": loan.loaner.serial,

@@ -49,6 +49,7 @@ from .schemas import (
     dump_instance,
     dump_request_summary,
     dump_service_request,
+    shared,
 )
 
 api_blueprint = Blueprint("api", __name__)
@@ -127,7 +128,7 @@ def openapi() -> Any:
 
 @api_blueprint.post("/auth/token")
 def token() -> Any:
-    body = _body(TokenRequest())
+    body = _body(shared(TokenRequest))
     session = db.session()
     user = users.authenticate(session, body["username"], body["password"])
     if user is None:
@@ -142,7 +143,7 @@ def token() -> Any:
 @api_blueprint.get("/process-definitions")
 @auth_required
 def list_definitions() -> Any:
-    return jsonify(DefinitionOut(many=True).dump(definitions.list_all(db.session())))
+    return jsonify(shared(DefinitionOut, many=True).dump(definitions.list_all(db.session())))
 
 
 @api_blueprint.post("/process-definitions")
@@ -163,7 +164,7 @@ def deploy_definition() -> Any:
             raise BadInput({field_name: ["not valid JSON"]}) from None
     result = definitions.deploy(db.session(), upload.read(), forms, _user(), upload.filename or "upload.bpmn")
     status = 201 if result.created else 200
-    body = DefinitionOut().dump(result.definition) | {"created": result.created}
+    body = shared(DefinitionOut).dump(result.definition) | {"created": result.created}
     return jsonify(body), status
 
 
@@ -171,20 +172,20 @@ def deploy_definition() -> Any:
 @auth_required
 def retire_version(process_id: str, version: int) -> Any:
     row = definitions.set_retired(db.session(), _user(), process_id, version, True)
-    return jsonify(DefinitionOut().dump(row))
+    return jsonify(shared(DefinitionOut).dump(row))
 
 
 @api_blueprint.post("/process-definitions/<process_id>/versions/<int:version>/reinstate")
 @auth_required
 def reinstate_version(process_id: str, version: int) -> Any:
     row = definitions.set_retired(db.session(), _user(), process_id, version, False)
-    return jsonify(DefinitionOut().dump(row))
+    return jsonify(shared(DefinitionOut).dump(row))
 
 
 @api_blueprint.post("/process-instances")
 @auth_required
 def start_instance() -> Any:
-    body = _body(StartRequest())
+    body = _body(shared(StartRequest))
     session = db.session()
     instance = instances.start_instance(session, _user(), body["process_id"], body["data"], body["business_key"])
     return jsonify(dump_instance(instance, instances.open_tasks(session, instance.id))), 201
@@ -235,7 +236,7 @@ def instance_history(instance_id: int) -> Any:
         until=_instant("until"),
     )
     events = instances.instance_history(db.session(), _user(), instance_id, only)
-    return jsonify(AuditEventOut(many=True).dump(events))
+    return jsonify(shared(AuditEventOut, many=True).dump(events))
 
 
 def _instant(name: str) -> datetime | None:
@@ -256,14 +257,14 @@ def _instant(name: str) -> datetime | None:
 def worklist() -> Any:
     instance_id = request.args.get("process_instance_id", type=int)
     rows = tasks.worklist(db.session(), _user(), instance_id)
-    return jsonify(TaskSummaryOut(many=True).dump(rows))
+    return jsonify(shared(TaskSummaryOut, many=True).dump(rows))
 
 
 @api_blueprint.get("/tasks/<task_id>")
 @auth_required
 def get_task(task_id: str) -> Any:
     view = tasks.task_view(db.session(), _user(), task_id, current_locale())
-    body: dict[str, Any] = TaskSummaryOut().dump(view.task)
+    body: dict[str, Any] = shared(TaskSummaryOut).dump(view.task)
     body["form"] = describe_form(view.form, current_locale(), view.choices) if view.form else None
     body["data"] = view.data
     return jsonify(body)
@@ -272,26 +273,26 @@ def get_task(task_id: str) -> Any:
 @api_blueprint.post("/tasks/<task_id>/claim")
 @auth_required
 def claim(task_id: str) -> Any:
-    return jsonify(TaskSummaryOut().dump(tasks.claim(db.session(), _user(), task_id)))
+    return jsonify(shared(TaskSummaryOut).dump(tasks.claim(db.session(), _user(), task_id)))
 
 
 @api_blueprint.post("/tasks/<task_id>/unclaim")
 @auth_required
 def unclaim(task_id: str) -> Any:
-    return jsonify(TaskSummaryOut().dump(tasks.release(db.session(), _user(), task_id)))
+    return jsonify(shared(TaskSummaryOut).dump(tasks.release(db.session(), _user(), task_id)))
 
 
 @api_blueprint.post("/tasks/<task_id>/draft")
 @auth_required
 def save_draft(task_id: str) -> Any:
-    body = _body(DraftRequest())
-    return jsonify(TaskSummaryOut().dump(tasks.save_draft(db.session(), _user(), task_id, body["data"])))
+    body = _body(shared(DraftRequest))
+    return jsonify(shared(TaskSummaryOut).dump(tasks.save_draft(db.session(), _user(), task_id, body["data"])))
 
 
 @api_blueprint.post("/tasks/<task_id>/complete")
 @auth_required
 def complete(task_id: str) -> Any:
-    body = _body(CompleteRequest())
+    body = _body(shared(CompleteRequest))
     done = tasks.complete(db.session(), _user(), task_id, body["data"], current_locale())
     return jsonify(dump_instance(done.instance, done.open_tasks))
 
@@ -299,7 +300,7 @@ def complete(task_id: str) -> Any:
 @api_blueprint.post("/messages/<name>")
 @auth_required
 def deliver_message(name: str) -> Any:
-    body = _body(MessageRequest())
+    body = _body(shared(MessageRequest))
     reached = messages.deliver(db.session(), _user(), name, body["correlation"], body["payload"])
     return jsonify({"delivered_to": reached})
 
@@ -310,7 +311,7 @@ def list_equipment() -> Any:
     units = archive.search_equipment(
         db.session(), _user(), request.args.get("q"), request.args.get("customer_id", type=int)
     )
-    return jsonify(EquipmentOut(many=True).dump(units))
+    return jsonify(shared(EquipmentOut, many=True).dump(units))
 
 
 @api_blueprint.get("/equipment/<int:unit_id>")
@@ -318,7 +319,7 @@ def list_equipment() -> Any:
 def get_equipment(unit_id: int) -> Any:
     session = db.session()
     history = archive.unit_history(session, _user(), unit_id)
-    body: dict[str, Any] = EquipmentOut().dump(history.view)
+    body: dict[str, Any] = shared(EquipmentOut).dump(history.view)
     body["process_instances"] = [
         {"id": i.id, "process_id": i.process_id, "status": i.status} for i in history.instances
     ]
@@ -332,7 +333,7 @@ def get_equipment(unit_id: int) -> Any:
         }
         for r in history.requests
     ]
-    body["parts"] = MovementOut(many=True).dump(history.parts)
+    body["parts"] = shared(MovementOut, many=True).dump(history.parts)
     body["correspondence"] = [
         {"number": c.number, "direction": c.direction, "subject": c.subject, "at": c.at.isoformat()}
         for c in archive_edit.unit_correspondence(session, unit_id)
@@ -343,13 +344,13 @@ def get_equipment(unit_id: int) -> Any:
 @api_blueprint.get("/customers")
 @auth_required
 def list_customers() -> Any:
-    return jsonify(CustomerOut(many=True).dump(archive.list_customers(db.session(), _user())))
+    return jsonify(shared(CustomerOut, many=True).dump(archive.list_customers(db.session(), _user())))
 
 
 @api_blueprint.post("/service-requests")
 @auth_required
 def report_fault() -> Any:
-    body = _body(ServiceRequestIn())
+    body = _body(shared(ServiceRequestIn))
     session = db.session()
     request_row = service_requests.report_fault(
         session,
@@ -380,31 +381,31 @@ def get_service_request(request_id: int) -> Any:
 @api_blueprint.post("/service-requests/<int:request_id>/parts")
 @auth_required
 def issue_part(request_id: int) -> Any:
-    body = _body(PartIn())
+    body = _body(shared(PartIn))
     movement = warehouse.issue_part(db.session(), _user(), request_id, body["part_code"], body["quantity"])
-    return jsonify(MovementOut().dump(movement)), 201
+    return jsonify(shared(MovementOut).dump(movement)), 201
 
 
 @api_blueprint.post("/service-requests/<int:request_id>/parts/return")
 @auth_required
 def return_part(request_id: int) -> Any:
-    body = _body(PartIn())
+    body = _body(shared(PartIn))
     movement = warehouse.return_part(db.session(), _user(), request_id, body["part_code"], body["quantity"])
-    return jsonify(MovementOut().dump(movement)), 201
+    return jsonify(shared(MovementOut).dump(movement)), 201
 
 
 @api_blueprint.get("/spare-parts")
 @auth_required
 def list_parts() -> Any:
-    return jsonify(PartOut(many=True).dump(warehouse.list_parts(db.session())))
+    return jsonify(shared(PartOut, many=True).dump(warehouse.list_parts(db.session())))
 
 
 @api_blueprint.post("/spare-parts/receive")
 @auth_required
 def receive_part() -> Any:
-    body = _body(PartIn())
+    body = _body(shared(PartIn))
     movement = warehouse.receive_part(db.session(), _user(), body["part_code"], body["quantity"])
-    return jsonify(MovementOut().dump(movement)), 201
+    return jsonify(shared(MovementOut).dump(movement)), 201
 
 
 @api_blueprint.get("/contracts/<int:contract_id>/deposit")

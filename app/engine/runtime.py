@@ -7,6 +7,7 @@ before SpiffWorkflow sees it, since `Task.run()` itself checks nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -75,6 +76,23 @@ class Snapshot:
     timers: list[PendingTimer]
     waiting_messages: list[str]
     engine_steps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """The instance's open user tasks and waiting timers as the engine held them when it was
+    loaded: what the task and timer tables hold for it, since every step keeps them in step."""
+
+    task_ids: frozenset[str]
+    timers: frozenset[tuple[str, datetime]]  # (task id, due at)
+
+    @classmethod
+    def none(cls) -> OpenWork:
+        return cls(frozenset(), frozenset())
+
+    def without(self, task_ids: Iterable[str] = (), timers: Iterable[tuple[str, datetime]] = ()) -> OpenWork:
+        """Less what the caller settles itself (the task it completes, the timers it fires)."""
+        return OpenWork(self.task_ids - set(task_ids), self.timers - set(timers))
 
 
 def _engine_errors(fn: Any) -> Any:
@@ -350,6 +368,12 @@ class ProcessRun:
 
     def waiting_messages(self) -> list[str]:
         return [task.task_spec.event_definition.name for task in self._waiting_message_tasks()]
+
+    def open_work(self) -> OpenWork:
+        return OpenWork(
+            frozenset(t.task_id for t in self.ready_tasks()),
+            frozenset((t.task_id, t.due_at) for t in self.pending_timers()),
+        )
 
     def snapshot(self) -> Snapshot:
         return Snapshot(

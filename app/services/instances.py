@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
-from app.engine import RESERVED_NAMES, EngineError, ProcessRun
+from app.engine import RESERVED_NAMES, EngineError, OpenWork, ProcessRun
 from app.models import AuditEvent, HumanTask, ProcessInstance, ProcessTimer, User, utcnow
 
 from . import audit, definitions, extensions
@@ -83,17 +83,14 @@ def begin_instance(
         after=data or None,
         details={"version": definition_row.version, "business_key": business_key},
     )
-    save_run(session, instance, run, definition, now, user)
+    first_tasks = save_run(session, instance, run, definition, now, user, OpenWork.none())
+    _assign_first_task_to_starter(first_tasks, user)
     session.flush()
-    _assign_first_task_to_starter(session, instance, user)
     return instance
 
 
-def _assign_first_task_to_starter(session: Session, instance: ProcessInstance, user: User) -> None:
+def _assign_first_task_to_starter(first: list[HumanTask], user: User) -> None:
     """The person who starts a process usually does its first task (e.g. the register form)."""
-    first = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready")
-    ).all()
     if len(first) == 1 and first[0].candidate_group in user.group_ids:
         first[0].assignee = user
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, lazyload
 
 from app.domain.durations import parse_duration
-from app.engine import ProcessRun
+from app.engine import OpenWork, ProcessRun
 from app.models import HumanTask, MessageSubscription, ProcessInstance, ProcessTimer, User
 
 from . import audit, extensions
@@ -24,10 +24,15 @@ def save_run(
     definition: LoadedDefinition,
     now: datetime,
     actor: User | None,
+    previous: OpenWork | None = None,
 ) -> list[HumanTask]:
     """Store the run's state on the instance and refresh its open tasks, timers and message
     subscriptions; returns the open tasks. Nothing is flushed here: the caller's commit
-    writes it all at once."""
+    writes it all at once.
+
+    `previous` is the engine's open work when the caller loaded it, less what the caller
+    settled itself: the tables held exactly that, so the changes are written without first
+    reading the rows back (two queries fewer on every step). Without it the rows are read."""
     with session.no_autoflush:
         snapshot = run.snapshot()
         instance.state = run.dump()
@@ -36,10 +41,10 @@ def save_run(
             instance.status = "completed"
             instance.ended_at = now
             audit.record(session, "instance_completed", actor, now, instance_id=instance.id)
-        open_tasks = _sync_tasks(session, instance, snapshot.ready_tasks, definition, now)
+        open_tasks = _sync_tasks(session, instance, snapshot.ready_tasks, definition, now, previous)
         _assign_from_data(session, open_tasks, definition, snapshot.data)
         if definition.model.has_timers:
-            _sync_timers(session, instance, snapshot.timers)
+            _sync_timers(session, instance, snapshot.timers, previous)
         if definition.model.has_messages:
             _sync_subscriptions(session, instance, snapshot.waiting_messages)
         extension = extensions.for_process(instance.process_id)
@@ -48,21 +53,36 @@ def save_run(
 
 
 def _sync_tasks(
-    session: Session, instance: ProcessInstance, ready: list[Any], definition: LoadedDefinition, now: datetime
+    session: Session,
+    instance: ProcessInstance,
+    ready: list[Any],
+    definition: LoadedDefinition,
+    now: datetime,
+    previous: OpenWork | None,
 ) -> list[HumanTask]:
-    open_rows = {
-        row.id: row
-        for row in session.scalars(
+    ready_ids = {t.task_id for t in ready}
+    if previous is not None:
+        if gone := previous.task_ids - ready_ids:  # cancelled by this step (a boundary event, say)
+            session.execute(
+                update(HumanTask)
+                .where(HumanTask.id.in_(gone), HumanTask.status == "ready")
+                .values(status="cancelled", completed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        kept = previous.task_ids & ready_ids
+        query = select(HumanTask).where(HumanTask.id.in_(kept)).options(lazyload("*"))
+        open_rows = {row.id: row for row in session.scalars(query)} if kept else {}
+    else:
+        query = (
             select(HumanTask)
             .where(HumanTask.instance_id == instance.id, HumanTask.status == "ready")
             .options(lazyload("*"))
         )
-    }
-    ready_ids = {t.task_id for t in ready}
-    for task_id, row in open_rows.items():
-        if task_id not in ready_ids and row.status == "ready":  # (completed in this transaction)
-            row.status = "cancelled"
-            row.completed_at = now
+        open_rows = {row.id: row for row in session.scalars(query)}
+        for task_id, row in open_rows.items():
+            if task_id not in ready_ids and row.status == "ready":  # (completed in this transaction)
+                row.status = "cancelled"
+                row.completed_at = now
     still_open = [row for task_id, row in open_rows.items() if task_id in ready_ids and row.status == "ready"]
     for task in ready:
         if task.task_id in open_rows:
@@ -102,17 +122,33 @@ def _assign_from_data(
             row.assignee = user
 
 
-def _sync_timers(session: Session, instance: ProcessInstance, timers: list[Any]) -> None:
-    waiting = {
-        (row.task_id, row.due_at): row
-        for row in session.scalars(
+def _sync_timers(session: Session, instance: ProcessInstance, timers: list[Any], previous: OpenWork | None) -> None:
+    current = {(t.task_id, t.due_at): t for t in timers}
+    waiting: set[tuple[str, datetime]]
+    if previous is not None:
+        waiting = set(previous.timers)
+        if gone := {task_id for task_id, _ in waiting - current.keys()}:
+            session.execute(
+                update(ProcessTimer)
+                .where(
+                    ProcessTimer.instance_id == instance.id,
+                    ProcessTimer.task_id.in_(gone),
+                    ProcessTimer.status == "waiting",
+                )
+                .values(status="cancelled")
+                .execution_options(synchronize_session=False)
+            )
+    else:
+        rows = session.scalars(
             select(ProcessTimer).where(ProcessTimer.instance_id == instance.id, ProcessTimer.status == "waiting")
         )
-    }
-    current = {(t.task_id, t.due_at): t for t in timers}
-    for key, row in waiting.items():
-        if key not in current and row.status == "waiting":  # (fired in this transaction)
-            row.status = "cancelled"
+        waiting = set()
+        for row in rows:
+            key = (row.task_id, row.due_at)
+            if key not in current and row.status == "waiting":  # (fired in this transaction)
+                row.status = "cancelled"
+            else:
+                waiting.add(key)
     for key, timer in current.items():
         if key not in waiting:
             session.add(

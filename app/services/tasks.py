@@ -216,6 +216,7 @@ def complete(
     before = dict(instance.data)
     try:
         run = ProcessRun.load(loaded.model, instance.state)
+        previous = run.open_work().without(task_ids=[task.id])  # this task is settled below
         run.complete_user_task(task.id, clean, now=now)
     except TaskNotReady:
         raise Conflict("error.conflict") from None
@@ -237,7 +238,7 @@ def complete(
         element_id=task.element_id,
         details={"form": clean},
     )
-    open_now = save_run(session, instance, run, loaded, now, user)  # may record instance_completed
+    open_now = save_run(session, instance, run, loaded, now, user, previous)  # may record instance_completed
     event.data_before, event.data_after = audit.data_diff(before, instance.data)
     try:
         session.commit()

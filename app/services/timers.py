@@ -108,6 +108,7 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int:
     loaded = definitions.loaded(instance.definition)
     try:
         run = ProcessRun.load(loaded.model, instance.state)
+        previous = run.open_work().without(timers=[(row.task_id, row.due_at) for row in due])
         fired = run.fire_due_timers(now)
     except EngineError as err:
         savepoint.rollback()
@@ -127,7 +128,7 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int:
             element_id=row.element_id,
             details={"due_at": row.due_at.isoformat(), "fired": row.element_id in fired},
         )
-    save_run(session, instance, run, loaded, now, None)
+    save_run(session, instance, run, loaded, now, None, previous)
     savepoint.commit()
     return len(due)
 
