@@ -28,8 +28,7 @@ GENESIS = "0" * 64
 SEAL_BATCH = 2000
 
 
-def record(
-    session: Session,
+def event_values(
     action: str,
     actor: User | None,
     at: datetime,
@@ -40,19 +39,25 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        at=at,
-        instance_id=instance_id,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else SYSTEM_ACTOR,
-        action=action,
-        task_id=task_id,
-        element_id=element_id,
-        data_before=before,
-        data_after=after,
-        details=details,
-    )
+) -> dict[str, Any]:
+    """The columns of one audit event (not yet sealed into the chain)."""
+    return {
+        "at": at,
+        "instance_id": instance_id,
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.username if actor else SYSTEM_ACTOR,
+        "action": action,
+        "task_id": task_id,
+        "element_id": element_id,
+        "data_before": before,
+        "data_after": after,
+        "details": details,
+    }
+
+
+def record(session: Session, action: str, actor: User | None, at: datetime, **fields: Any) -> AuditEvent:
+    """Add an event to the session's transaction; it commits with the change it records."""
+    event = AuditEvent(**event_values(action, actor, at, **fields))
     session.add(event)
     return event
 

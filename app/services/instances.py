@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from app.engine import RESERVED_NAMES, EngineError, OpenWork, ProcessRun
 from app.models import AuditEvent, HumanTask, ProcessInstance, ProcessTimer, User, utcnow
 
-from . import audit, definitions, extensions
+from . import definitions, extensions
 from .errors import Forbidden, NotFound, ProcessFailed, ServiceError
 from .permissions import can_start, can_view_instance
-from .runs import save_run
+from .runs import StepWrites, save_run
 
 
 def check_data_keys(data: dict[str, Any]) -> None:
@@ -74,8 +74,8 @@ def begin_instance(
     )
     session.add(instance)
     session.flush()
-    audit.record(
-        session,
+    writes = StepWrites(instance)
+    writes.record(
         "instance_started",
         user,
         now,
@@ -83,9 +83,9 @@ def begin_instance(
         after=data or None,
         details={"version": definition_row.version, "business_key": business_key},
     )
-    first_tasks = save_run(session, instance, run, definition, now, user, OpenWork.none())
-    _assign_first_task_to_starter(first_tasks, user)
-    session.flush()
+    first_tasks = save_run(session, instance, run, definition, now, user, OpenWork.none(), writes)
+    _assign_first_task_to_starter(first_tasks, user)  # before the rows are written
+    writes.apply(session)
     return instance
 
 

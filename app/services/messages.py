@@ -14,11 +14,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.engine import EngineError, NoMatchingEvent, ProcessRun
 from app.models import MessageSubscription, ProcessInstance, User, utcnow
 
-from . import audit, definitions
+from . import definitions
 from .errors import Conflict, NotFound, ProcessFailed, ServiceError
 from .instances import check_data_keys
 from .permissions import can_view_instance
-from .runs import save_run
+from .runs import StepWrites, save_run
 
 
 def _matches(key: str, value: Any) -> ColumnElement[bool]:
@@ -81,8 +81,8 @@ def deliver(
         except EngineError as err:
             session.rollback()
             raise ProcessFailed("error.engine", detail=str(err)) from None
-        audit.record(
-            session,
+        writes = StepWrites(instance)
+        writes.record(
             "message_received",
             actor,
             now,
@@ -90,7 +90,12 @@ def deliver(
             after=payload,
             details={"message": name, "correlation": correlation},
         )
-        save_run(session, instance, run, loaded, now, actor)
+        try:
+            save_run(session, instance, run, loaded, now, actor, writes=writes)
+            writes.apply(session)
+        except StaleDataError:
+            session.rollback()
+            raise Conflict("error.conflict") from None
         reached.append(instance.id)
     if not reached:
         session.rollback()

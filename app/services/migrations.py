@@ -108,9 +108,9 @@ def migrate(
             instance_id=instance.id,
             details={"from_version": source.version, "to_version": target.version, "notes": check.notes},
         )
-        opened = save_run(session, instance, run, loaded, now, user)
-        _carry_over(before, opened)
         try:
+            opened = save_run(session, instance, run, loaded, now, user)
+            _carry_over(before, opened)
             session.commit()
         except StaleDataError:
             session.rollback()

@@ -18,7 +18,7 @@ from . import audit, definitions, extensions
 from .errors import Conflict, Forbidden, FormRejected, NotFound, ProcessFailed
 from .instances import check_data_keys
 from .permissions import can_claim, can_release, can_view_task, can_work_on
-from .runs import save_run
+from .runs import StepWrites, save_run
 
 WORKLIST_LIMIT = 50
 
@@ -223,13 +223,9 @@ def complete(
     except EngineError as err:
         session.rollback()
         raise ProcessFailed("error.engine", detail=str(err)) from None
-    task.status = "completed"
-    task.completed_at = now
-    task.completed_by_id = user.id
-    task.assignee = user
-    task.draft = None
-    event = audit.record(
-        session,
+    writes = StepWrites(instance)
+    writes.complete_task(task, user, now)
+    event = writes.record(
         "task_completed",
         user,
         now,
@@ -238,11 +234,12 @@ def complete(
         element_id=task.element_id,
         details={"form": clean},
     )
-    open_now = save_run(session, instance, run, loaded, now, user, previous)  # may record instance_completed
-    event.data_before, event.data_after = audit.data_diff(before, instance.data)
     try:
+        open_now = save_run(session, instance, run, loaded, now, user, previous, writes)  # may complete it
+        event["data_before"], event["data_after"] = audit.data_diff(before, instance.data)
+        writes.apply(session)
         session.commit()
-    except StaleDataError:
+    except StaleDataError:  # saved by someone else since it was loaded (a timer, say)
         session.rollback()
         raise Conflict("error.conflict") from None
     return Completion(instance, open_now)

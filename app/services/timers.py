@@ -22,7 +22,7 @@ from app.engine import EngineError, ProcessRun
 from app.models import ProcessInstance, ProcessTimer, utcnow
 
 from . import audit, definitions
-from .runs import save_run
+from .runs import StepWrites, save_run
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -115,11 +115,11 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int:
         log.error("timers of instance %s failed: %s", instance_id, err)
         _mark_failed(session, instance_id, now, str(err))
         return -1
+    writes = StepWrites(instance)
     for row in due:
         row.status = "fired"
         row.fired_at = now
-        audit.record(
-            session,
+        writes.record(
             "timer_fired",
             None,
             now,
@@ -128,7 +128,8 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int:
             element_id=row.element_id,
             details={"due_at": row.due_at.isoformat(), "fired": row.element_id in fired},
         )
-    save_run(session, instance, run, loaded, now, None, previous)
+    save_run(session, instance, run, loaded, now, None, previous, writes)
+    writes.apply(session)
     savepoint.commit()
     return len(due)
 
