@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -65,24 +65,23 @@ class StepWrites:
             self._write(session)
 
     def _write(self, session: Session) -> None:
-        instances, tasks = _table(ProcessInstance), _table(HumanTask)
         version = self.expected_version + 1
+        values = {f"new_{name}": getattr(self.instance, name) for name in ("state", "data", "status", "ended_at")}
         saved = session.execute(
-            update(instances)
-            .where(instances.c.id == self.instance.id, instances.c.row_version == self.expected_version)
-            .values(**self.instance_values, row_version=version)
+            _SAVE_INSTANCE,
+            values | {"instance_id": self.instance.id, "expected_version": self.expected_version, "version": version},
         )
         if saved.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleDataError(f"process instance {self.instance.id} was saved by someone else meanwhile")
-        for task, values, _user in self.completed:
-            session.execute(update(tasks).where(tasks.c.id == task.id).values(**values))
-        for table, rows in (
-            (tasks, [_task_columns(row) for row in self.new_tasks]),
-            (_table(ProcessTimer), self.new_timers),
-            (_table(AuditEvent), self.events),
+        for task, task_values, _user in self.completed:
+            session.execute(_COMPLETE_TASK, {f"new_{k}": v for k, v in task_values.items()} | {"task_id": task.id})
+        for statement, rows in (
+            (_INSERT_TASKS, [_task_columns(row) for row in self.new_tasks]),
+            (_INSERT_TIMERS, self.new_timers),
+            (_INSERT_EVENTS, self.events),
         ):
             if rows:
-                session.execute(insert(table), rows)  # one statement for all the rows
+                session.execute(statement, rows)  # one statement for all the rows
         set_committed_value(self.instance, "row_version", version)
         for row in self.new_tasks:  # now rows of the table: into the session without an INSERT
             assignee = row.assignee
@@ -96,6 +95,35 @@ class StepWrites:
 
 def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
+
+
+# Built once: building a statement and its cache key costs more than SQLite running it.
+_instances, _tasks = _table(ProcessInstance), _table(HumanTask)
+_SAVE_INSTANCE = (
+    update(_instances)
+    .where(_instances.c.id == bindparam("instance_id"), _instances.c.row_version == bindparam("expected_version"))
+    .values(
+        state=bindparam("new_state", type_=_instances.c.state.type),
+        data=bindparam("new_data", type_=_instances.c.data.type),
+        status=bindparam("new_status"),
+        ended_at=bindparam("new_ended_at", type_=_instances.c.ended_at.type),
+        row_version=bindparam("version"),
+    )
+)
+_COMPLETE_TASK = (
+    update(_tasks)
+    .where(_tasks.c.id == bindparam("task_id"))
+    .values(
+        status=bindparam("new_status"),
+        completed_at=bindparam("new_completed_at", type_=_tasks.c.completed_at.type),
+        completed_by_id=bindparam("new_completed_by_id"),
+        assignee_id=bindparam("new_assignee_id"),
+        draft=bindparam("new_draft", type_=_tasks.c.draft.type),
+    )
+)
+_INSERT_TASKS = insert(_tasks)
+_INSERT_TIMERS = insert(_table(ProcessTimer))
+_INSERT_EVENTS = insert(_table(AuditEvent))
 
 
 def _task_columns(row: HumanTask) -> dict[str, Any]:

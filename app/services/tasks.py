@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -71,15 +72,21 @@ def element_title(instance: ProcessInstance, element_id: str, locale: str) -> st
     return info.localized_title(locale) if info else element_id
 
 
-def _task(
-    session: Session, user: User, task_id: str, *, for_update: bool = False, with_state: bool = False
-) -> HumanTask:
-    query = select(HumanTask).where(HumanTask.id == task_id)
+@cache
+def _task_query(for_update: bool, with_state: bool) -> Select[HumanTask]:
+    """Built once per kind: building a query and its cache key costs more than running it."""
+    query = select(HumanTask).where(HumanTask.id == bindparam("task_id"))
     if for_update:  # lock the task row only (its eager joins cannot be locked on PostgreSQL)
         query = query.with_for_update(of=HumanTask)
     if with_state:  # the engine state comes in the same query (completing needs it)
         query = query.options(joinedload(HumanTask.instance).undefer(ProcessInstance.state))
-    task = session.scalars(query).first()
+    return query
+
+
+def _task(
+    session: Session, user: User, task_id: str, *, for_update: bool = False, with_state: bool = False
+) -> HumanTask:
+    task = session.scalars(_task_query(for_update, with_state), {"task_id": task_id}).first()
     if task is None or not can_view_task(user, task):
         raise NotFound("error.not_found")
     return task

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,14 +41,16 @@ def issue_token(session: Session, user: User, lifetime: timedelta, now: datetime
     return token
 
 
+_TOKEN_USER = (  # built once (every API request asks)
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(joinedload(ApiToken.user).joinedload(User.groups))
+)
+
+
 def user_for_token(session: Session, token: str, now: datetime | None = None) -> User | None:
     """The token's user with its groups, in one query (every API request asks)."""
-    query = (
-        select(ApiToken)
-        .where(ApiToken.token_hash == _digest(token))
-        .options(joinedload(ApiToken.user).joinedload(User.groups))
-    )
-    row = session.scalars(query).unique().first()
+    row = session.scalars(_TOKEN_USER, {"token_hash": _digest(token)}).unique().first()
     if row is None or row.expires_at <= (now or utcnow()) or not row.user.active:
         return None
     return row.user
