@@ -264,3 +264,26 @@ def test_an_interrupting_timer_cancels_the_task_row_and_keeps_the_other_branch(s
     owner = user(session, "after_sales1")  # (a timer pass leaves the session empty)
     done = tasks.complete(session, owner, note.id, {}, "en", now=T0 + timedelta(hours=3))
     assert [t.element_id for t in done.open_tasks] == ["chase"]  # the still-open row comes back
+
+
+def test_a_token_names_its_active_user_with_groups_until_it_expires(session: Session) -> None:
+    from app.models import User
+    from app.services import users
+
+    token = users.issue_token(session, user(session, "after_sales1"), timedelta(hours=8), now=T0)
+    session.expunge_all()  # a request's fresh session
+    found = users.user_for_token(session, token, now=T0 + timedelta(hours=1))
+    assert found is not None and found.username == "after_sales1" and "after_sales" in found.group_ids
+    assert found.password_hash.startswith(("scrypt:", "pbkdf2:"))  # not carried by the token's row: loads
+    assert {g.name("zh_CN") for g in found.groups} >= {"售后服务部"}
+    assert users.user_for_token(session, token, now=T0 + timedelta(hours=9)) is None  # expired
+    assert users.user_for_token(session, token + "x", now=T0) is None
+    loner = users.ensure_user(session, "no_groups1", "无组", "pw-123456", [])
+    session.commit()
+    lonely = users.issue_token(session, loner, timedelta(hours=1), now=T0)
+    session.expunge_all()
+    found = users.user_for_token(session, lonely, now=T0)
+    assert found is not None and found.group_ids == set()
+    session.get(User, found.id).active = False  # type: ignore[union-attr]
+    session.commit()
+    assert users.user_for_token(session, lonely, now=T0) is None  # deactivated
