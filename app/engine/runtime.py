@@ -339,24 +339,30 @@ class ProcessRun:
 
     # inspection ---------------------------------------------------------------------------
     def ready_tasks(self) -> list[ReadyTask]:
-        return [
-            ReadyTask(str(t.id), t.task_spec.bpmn_id, t.task_spec.lane)
-            for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
-            if getattr(t.task_spec, "bpmn_id", None) in self.model.user_tasks
-        ]
+        return self._open_elements()[0]
 
     def pending_timers(self) -> list[PendingTimer]:
-        timers = []
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, TimerEventDefinition):
+        return self._open_elements()[1]
+
+    def _open_elements(self) -> tuple[list[ReadyTask], list[PendingTimer], list[str]]:
+        """Ready user tasks, waiting timers and awaited message names, in one walk of the task
+        tree (each walk visits every task, subprocesses included)."""
+        ready, timers, messages = [], [], []
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            spec = task.task_spec
+            if task.state == TaskState.READY:
+                if spec.manual and getattr(spec, "bpmn_id", None) in self.model.user_tasks:
+                    ready.append(ReadyTask(str(task.id), spec.bpmn_id, spec.lane))
                 continue
-            value = definition.details(task).value
-            if value is None:
-                continue
-            due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
-            timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id, due.astimezone(UTC)))
-        return timers
+            definition = getattr(spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition):
+                value = definition.details(task).value
+                if value is not None:
+                    due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+                    timers.append(PendingTimer(str(task.id), spec.bpmn_id, due.astimezone(UTC)))
+            elif isinstance(definition, MessageEventDefinition):
+                messages.append(definition.name)
+        return ready, timers, messages
 
     def _waiting_message_tasks(self, name: str | None = None) -> list[Any]:
         return [
@@ -367,21 +373,20 @@ class ProcessRun:
         ]
 
     def waiting_messages(self) -> list[str]:
-        return [task.task_spec.event_definition.name for task in self._waiting_message_tasks()]
+        return self._open_elements()[2]
 
     def open_work(self) -> OpenWork:
-        return OpenWork(
-            frozenset(t.task_id for t in self.ready_tasks()),
-            frozenset((t.task_id, t.due_at) for t in self.pending_timers()),
-        )
+        ready, timers, _ = self._open_elements()
+        return OpenWork(frozenset(t.task_id for t in ready), frozenset((t.task_id, t.due_at) for t in timers))
 
     def snapshot(self) -> Snapshot:
+        ready, timers, messages = self._open_elements()
         return Snapshot(
             status="completed" if self.workflow.completed else "running",
             data=dict(self.workflow.data if self.workflow.completed else self._current_data()),
-            ready_tasks=self.ready_tasks(),
-            timers=self.pending_timers(),
-            waiting_messages=self.waiting_messages(),
+            ready_tasks=ready,
+            timers=timers,
+            waiting_messages=messages,
             engine_steps=list(self._steps),
         )
 
