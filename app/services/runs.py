@@ -30,8 +30,7 @@ class StepWrites:
 
     instance: ProcessInstance
     expected_version: int = field(init=False)
-    instance_values: dict[str, Any] = field(default_factory=dict)
-    completed: list[tuple[HumanTask, dict[str, Any], User]] = field(default_factory=list)
+    completed: list[tuple[HumanTask, dict[str, Any]]] = field(default_factory=list)
     new_tasks: list[HumanTask] = field(default_factory=list)
     new_timers: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -40,13 +39,13 @@ class StepWrites:
         self.expected_version = self.instance.row_version
 
     def set_instance(self, **values: Any) -> None:
-        self.instance_values.update(values)
+        """New values of the instance's state, data, status or end; written by `apply`."""
         for key, value in values.items():
             set_committed_value(self.instance, key, value)
 
     def complete_task(self, task: HumanTask, user: User, now: datetime) -> None:
         values = {"status": "completed", "completed_at": now, "completed_by_id": user.id, "assignee_id": user.id}
-        self.completed.append((task, values | {"draft": None}, user))
+        self.completed.append((task, values | {"draft": None}))
         for key, value in values.items():
             set_committed_value(task, key, value)
         set_committed_value(task, "draft", None)
@@ -73,7 +72,7 @@ class StepWrites:
         )
         if saved.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleDataError(f"process instance {self.instance.id} was saved by someone else meanwhile")
-        for task, task_values, _user in self.completed:
+        for task, task_values in self.completed:
             session.execute(_COMPLETE_TASK, {f"new_{k}": v for k, v in task_values.items()} | {"task_id": task.id})
         for statement, rows in (
             (_INSERT_TASKS, [_task_columns(row) for row in self.new_tasks]),
