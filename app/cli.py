@@ -111,7 +111,7 @@ def audit_verify() -> None:
     report = audit.verify(session)
     if report.intact:
         late = f", {report.pending} written during the check not sealed yet" if report.pending else ""
-        click.echo(f"audit trail intact: {report.checked} events ({sealed} sealed now{late})")
+        click.echo(f"audit trail intact: {report.checked} events ({sealed} sealed now{late}), head {report.head}")
         return
     where = f"event {report.broken_event_id}" if report.broken_event_id else "the chain's end"
     click.echo(f"audit trail BROKEN at {where}: {report.problem} ({report.checked} intact before it)", err=True)

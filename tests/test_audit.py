@@ -51,6 +51,7 @@ def test_every_committed_event_is_chained_in_order(busy: Session) -> None:
     assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(events))
     report = audit.verify(busy)
     assert report.intact and report.checked == len(events)
+    assert report.head == events[-1].hash  # what an operator keeps outside the database
 
 
 def test_events_commit_at_once_and_are_chained_by_the_worker(session: Session, app: Flask) -> None:

@@ -125,6 +125,7 @@ class ChainReport:
     broken_event_id: int | None = None
     problem: str | None = None
     pending: int = 0  # committed events the worker has not chained yet
+    head: str = GENESIS  # the last link's hash: kept outside the database, it pins the history
 
     @property
     def intact(self) -> bool:
@@ -161,7 +162,7 @@ def verify(session: Session) -> ChainReport:
     if head is None or head.seq != checked or head.hash != prev:
         removed = "the chain is shorter than its head says: events were removed"
         return ChainReport(checked, None, removed, pending)
-    return ChainReport(checked, pending=pending)
+    return ChainReport(checked, pending=pending, head=prev)
 
 
 def data_diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
