@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
@@ -28,34 +28,36 @@ GENESIS = "0" * 64
 SEAL_BATCH = 2000
 
 
-def event_values(
-    action: str,
-    actor: User | None,
-    at: datetime,
-    *,
-    instance_id: int | None = None,
-    task_id: str | None = None,
-    element_id: str | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    details: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+class EventFields(TypedDict, total=False):
+    """What an audit event may say besides who did what when."""
+
+    instance_id: int | None
+    task_id: str | None
+    element_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    details: dict[str, Any] | None
+
+
+def event_values(action: str, actor: User | None, at: datetime, **fields: Unpack[EventFields]) -> dict[str, Any]:
     """The columns of one audit event (not yet sealed into the chain)."""
     return {
         "at": at,
-        "instance_id": instance_id,
+        "instance_id": fields.get("instance_id"),
         "actor_id": actor.id if actor else None,
         "actor_name": actor.username if actor else SYSTEM_ACTOR,
         "action": action,
-        "task_id": task_id,
-        "element_id": element_id,
-        "data_before": before,
-        "data_after": after,
-        "details": details,
+        "task_id": fields.get("task_id"),
+        "element_id": fields.get("element_id"),
+        "data_before": fields.get("before"),
+        "data_after": fields.get("after"),
+        "details": fields.get("details"),
     }
 
 
-def record(session: Session, action: str, actor: User | None, at: datetime, **fields: Any) -> AuditEvent:
+def record(
+    session: Session, action: str, actor: User | None, at: datetime, **fields: Unpack[EventFields]
+) -> AuditEvent:
     """Add an event to the session's transaction; it commits with the change it records."""
     event = AuditEvent(**event_values(action, actor, at, **fields))
     session.add(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
@@ -51,7 +51,9 @@ class StepWrites:
         set_committed_value(task, "draft", None)
         set_committed_value(task, "assignee", user)
 
-    def record(self, action: str, actor: User | None, at: datetime, **fields: Any) -> dict[str, Any]:
+    def record(
+        self, action: str, actor: User | None, at: datetime, **fields: Unpack[audit.EventFields]
+    ) -> dict[str, Any]:
         """An audit event written with the step (see `audit.event_values`)."""
         values = audit.event_values(action, actor, at, **fields)
         self.events.append(values)
