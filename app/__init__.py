@@ -1,16 +1,44 @@
-"""Shouhou (售后): BPM for after-sales service. `create_app` only; nothing happens at import."""
+"""Shouhou (售后): BPM for after-sales service. `create_app` only; nothing happens at import.
+
+`create_app` is the composition root: it lists every module of the product explicitly, the
+shared after-sales business first, then one line per business process (app/processes/<id>/).
+See ARCHITECTURE.md."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
 from .config import Config
 
+if TYPE_CHECKING:
+    from app.bpm.modules import Module
 
-def create_app(config: Config | None = None, instance_path: str | None = None) -> Flask:
-    app = Flask(__name__, instance_path=instance_path, static_folder="web/static")
+
+def product_modules() -> list[Module]:
+    """Every module of the product, in the order of the navigation: the shared after-sales
+    business, then one line per business process (a new process adds its line here)."""
+    from app.aftersales.archive.module import archive_module
+    from app.aftersales.warehouse.module import warehouse_module
+    from app.processes.complaint_handling.module import complaint_handling_module
+    from app.processes.repair_dispatch.module import repair_dispatch_module
+
+    return [
+        archive_module(),
+        warehouse_module(),
+        repair_dispatch_module(),
+        complaint_handling_module(),
+    ]
+
+
+def create_app(
+    config: Config | None = None, instance_path: str | None = None, modules: Sequence[Module] | None = None
+) -> Flask:
+    """The app with the product's modules (or `modules`, for a test that adds one)."""
+    app = Flask(__name__, instance_path=instance_path, static_folder="bpm/web/static")
     config = config or Config.from_env(Path(app.instance_path))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(
@@ -24,26 +52,29 @@ def create_app(config: Config | None = None, instance_path: str | None = None) -
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from .extensions import db
+    from app.bpm.modules import assemble, register_blueprints
 
-    db.init_app(app, config.database_url)
+    modules = product_modules() if modules is None else list(modules)
+    installed = assemble(modules)
 
-    from .services import service_requests
+    from app.bpm.db import db
 
-    assert service_requests.REPAIR_PROCESS  # registers the repair process's extension
+    db.init_app(app, config.database_url, installed.registry)
 
     from flask_wtf.csrf import CSRFProtect
 
     csrf = CSRFProtect(app)
 
-    from .api import api_blueprint
-    from .cli import register_cli
-    from .errors import register_error_handlers
-    from .web import web_blueprint
+    from app.bpm.api import api_blueprint
+    from app.bpm.http_errors import register_error_handlers
+    from app.bpm.web import web_blueprint
+    from app.cli import register_cli
 
-    csrf.exempt(api_blueprint)
+    for blueprint in (api_blueprint, *installed.api_blueprints):
+        csrf.exempt(blueprint)
     app.register_blueprint(web_blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api/v1")
+    register_blueprints(app, modules, installed)
     register_error_handlers(app)
     register_cli(app)
     if config.max_concurrent_requests > 0:

@@ -11,8 +11,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.bpm.db import db
+
 from .config import PROJECT_ROOT, Config
-from .extensions import db
 
 
 def alembic_config(url: str) -> Any:
@@ -44,7 +45,7 @@ audit_group = AppGroup("audit", help="The audit trail.")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Create or migrate the schema, and the standard groups."""
-    from .services.demo import seed_groups
+    from app.demo import seed_groups
 
     upgrade_database(_config().database_url, revision)
     seed_groups(db.session())
@@ -55,16 +56,17 @@ def db_upgrade(revision: str) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def deploy(paths: tuple[Path, ...]) -> None:
     """Deploy diagrams (default: all of bpmn/) with their forms as new versions."""
-    from .forms_runtime import read_forms_dir
-    from .services import definitions
-    from .services.errors import DeploymentRejected
+    from app.bpm import definitions
+    from app.bpm.errors import DeploymentRejected
+    from app.bpm.forms import read_forms_dir
+    from app.bpm.policies import CONSOLE
 
     config = _config()
     forms = read_forms_dir(config.forms_dir)
     failed = False
     for path in list(paths) or sorted(config.bpmn_dir.glob("*.bpmn")):
         try:
-            result = definitions.deploy(db.session(), path.read_bytes(), forms, None, path.name)
+            result = definitions.deploy(db.session(), path.read_bytes(), forms, CONSOLE, path.name)
         except DeploymentRejected as err:
             failed = True
             click.echo(f"{path.name}: refused", err=True)
@@ -81,8 +83,8 @@ def deploy(paths: tuple[Path, ...]) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo organisation (idempotent)."""
-    from .services.demo import DEMO_PASSWORD
-    from .services.demo import seed_demo as run
+    from app.demo import DEMO_PASSWORD
+    from app.demo import seed_demo as run
 
     names = run(db.session())
     click.echo(f"{len(names)} demo users, password {DEMO_PASSWORD}: {', '.join(names)}")
@@ -93,7 +95,7 @@ def seed_demo() -> None:
 @click.option("--now", "now_text", help="ISO 8601 instant to fire as of (default: the clock)")
 def fire_due(now_text: str | None) -> None:
     """Fire every timer due at or before --now."""
-    from .services import timers
+    from app.bpm import timers
 
     now = _parse_instant(now_text) if now_text else None
     report = timers.fire_due(db.session(), now)
@@ -104,7 +106,7 @@ def fire_due(now_text: str | None) -> None:
 def audit_verify() -> None:
     """Seal events the workers have not chained yet, then check the whole hash chain; exit 1
     naming the first broken event."""
-    from .services import audit
+    from app.bpm import audit
 
     session = db.session()
     sealed = audit.seal(session)
@@ -122,7 +124,7 @@ def audit_verify() -> None:
 @click.option("--once", is_flag=True, help="do one pass and exit")
 def worker(once: bool) -> None:
     """Run the background worker: due timers, until SIGTERM."""
-    from .worker import run_worker
+    from app.bpm.worker import run_worker
 
     run_worker(current_app._get_current_object(), once=once)  # type: ignore[attr-defined]
 

@@ -19,6 +19,7 @@ class Config:
     timezone: str = "Asia/Shanghai"
     token_lifetime_hours: int = 12
     worker_interval_seconds: float = 5.0
+    timer_batch: int = 50  # instances whose due timers fire in one transaction
     max_request_bytes: int = 4 * 1024 * 1024
     max_concurrent_requests: int = 0  # per process; 0: no limit (development server)
     queue_wait_seconds: float = 0.5
@@ -34,6 +35,7 @@ class Config:
             secret_key=secret,
             timezone=os.environ.get("SHOUHOU_TIMEZONE", "Asia/Shanghai"),
             worker_interval_seconds=float(os.environ.get("SHOUHOU_WORKER_INTERVAL", "5")),
+            timer_batch=max(1, min(1000, int(os.environ.get("SHOUHOU_TIMER_BATCH", "50")))),
             max_concurrent_requests=int(os.environ.get("SHOUHOU_MAX_CONCURRENT", "0")),
             queue_wait_seconds=float(os.environ.get("SHOUHOU_QUEUE_WAIT", "0.5")),
         )

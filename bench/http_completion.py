@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_db import bench_app  # noqa: E402
 from task_completion import REGISTER, RawCycle  # noqa: E402
 
-from app.extensions import db  # noqa: E402
-from app.services import audit, instances  # noqa: E402
-from tests.conftest import user  # noqa: E402
-from tests.http_client import login  # noqa: E402
-from tests.test_production import gunicorn, running  # noqa: E402
+from app.bpm import audit, instances  # noqa: E402
+from app.bpm.db import db  # noqa: E402
+from harness.apps import user  # noqa: E402
+from harness.http_client import login  # noqa: E402
+from harness.servers import gunicorn, running  # noqa: E402
 
 
 def open_tasks(app: Any, count: int) -> list[str]:

@@ -25,10 +25,10 @@ from SpiffWorkflow.util.task import TaskState
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.extensions import db  # noqa: E402
-from app.models import ProcessInstance  # noqa: E402
-from app.services import instances, tasks  # noqa: E402
-from tests.conftest import build_app, user  # noqa: E402
+from app.bpm import instances, tasks  # noqa: E402
+from app.bpm.db import db  # noqa: E402
+from app.bpm.models import ProcessInstance  # noqa: E402
+from harness.apps import build_app, user  # noqa: E402
 
 PREFIX = [
     ("register_complaint", {}),

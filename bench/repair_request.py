@@ -24,11 +24,14 @@ from bench_db import bench_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.sla import Calendar, Span
-from app.extensions import db
-from app.models import EquipmentUnit, HumanTask
-from app.services import instances, service_requests, tasks
-from tests.conftest import user
+from app.aftersales.archive.models import EquipmentUnit
+from app.aftersales.rules.sla import Calendar, Span
+from app.bpm import instances, tasks
+from app.bpm.db import db
+from app.bpm.models import HumanTask
+from app.processes.repair_dispatch import service as service_requests
+from app.processes.repair_dispatch.service import FaultReport
+from harness.apps import user
 
 PNG = (
     "data:image/png;base64,"
@@ -81,13 +84,15 @@ def main() -> None:
 
         def intake() -> None:
             desk = user(session, "after_sales1")
-            service_requests.report_fault(session, desk, unit_id, "phone", "bench")
+            service_requests.report_fault(session, desk, FaultReport(unit_id, "phone", "bench"))
 
         def complaint_start() -> None:
             instances.start_instance(session, user(session, "after_sales1"), "complaint_handling")
 
         def whole_repair() -> None:
-            request = service_requests.report_fault(session, user(session, "after_sales1"), unit_id, "phone", "b")
+            request = service_requests.report_fault(
+                session, user(session, "after_sales1"), FaultReport(unit_id, "phone", "b")
+            )
             assert request.instance_id is not None
             for username, element_id, data in REPAIR_STEPS:
                 complete(session, username, request.instance_id, element_id, data)

@@ -21,11 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench_db import bench_app  # noqa: E402
 
-from app.extensions import db  # noqa: E402
-from app.services import instances, tasks  # noqa: E402
-from tests.conftest import user  # noqa: E402
-from tests.test_services import REGISTER  # noqa: E402
-from tests.test_timers_at_scale import _counts as timer_counts  # noqa: E402
+from app.bpm import instances, tasks  # noqa: E402
+from app.bpm.db import db  # noqa: E402
+from harness.apps import user  # noqa: E402
+from harness.data import REGISTER, timer_counts  # noqa: E402
 
 PAST = datetime(2020, 1, 1, tzinfo=UTC)
 

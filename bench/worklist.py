@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench_db import bench_app  # noqa: E402
 
-from app.extensions import db  # noqa: E402
-from app.models import HumanTask, ProcessDefinition, ProcessInstance  # noqa: E402
-from app.services import tasks  # noqa: E402
-from tests.conftest import user  # noqa: E402
+from app.bpm import tasks  # noqa: E402
+from app.bpm.db import db  # noqa: E402
+from app.bpm.models import HumanTask, ProcessDefinition, ProcessInstance  # noqa: E402
+from harness.apps import user  # noqa: E402
 
 LANES = ["after_sales", "sales", "technical", "production", "qc", "after_sales_leads"]
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -1,14 +1,14 @@
-"""Alembic environment: the schema is app.models' metadata."""
+"""Alembic environment: the schema is every table of the product (app.schema)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from app.models import Base
+from app.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations() -> None:

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
-.venv/bin/ruff check app tests bench migrations gunicorn.conf.py
-.venv/bin/ruff format --check app tests bench migrations gunicorn.conf.py
+.venv/bin/ruff check app harness tests bench migrations gunicorn.conf.py
+.venv/bin/ruff format --check app harness tests bench migrations gunicorn.conf.py
 .venv/bin/mypy
 .venv/bin/pytest "$@"

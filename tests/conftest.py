@@ -3,74 +3,25 @@ tests marked `postgres`), migrated with Alembic, with the demo organisation and 
 
 from __future__ import annotations
 
-import os
-import threading
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from flask import Flask
-from sqlalchemy import create_engine, text
+from flask import Flask, g
+from selenium import webdriver
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.cli import upgrade_database
-from app.config import Config
-from app.extensions import db
-from app.forms_runtime import read_forms_dir
-from app.models import User
-from app.services import definitions
-from app.services.demo import seed_demo
-
-PG_ADMIN_URL = os.environ.get("SHOUHOU_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REQUIRE_PG = os.environ.get("SHOUHOU_REQUIRE_PG") == "1"
-
-
-def _postgres_database() -> str:
-    """Create a fresh database for this test run; fail (in CI) or skip when there is no server."""
-    name = f"shouhou_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except Exception as err:
-        if REQUIRE_PG:
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {err}")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_postgres_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def build_app(url: str, tmp: Path) -> Flask:
-    upgrade_database(url)
-    config = Config(database_url=url, secret_key="test-secret", testing=True)
-    app = create_app(config, instance_path=str(tmp / "instance"))
-    with app.app_context():
-        session = db.session()
-        seed_demo(session)
-        forms = read_forms_dir(config.forms_dir)
-        for path in sorted(config.bpmn_dir.glob("*.bpmn")):
-            definitions.deploy(session, path.read_bytes(), forms, None, path.name)
-    return app
+from app.bpm.db import db
+from harness.apps import build_app, drop_postgres_database, postgres_database
+from harness.browser import chromium
+from harness.servers import LiveServer
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "postgres":
-        url = _postgres_database()
+        url = postgres_database()
         yield url
-        _drop_postgres_database(url)
+        drop_postgres_database(url)
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
@@ -84,33 +35,49 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
+    """The app's session inside one outer transaction that is rolled back after the test: the
+    services' commits only release savepoints, so every test starts from the module's demo
+    data and passes alone. (SQLite: the outer transaction holds the writer's lock; a test
+    that needs another connection or process to see its writes takes `committed_session`.)"""
+    bound = app.extensions["shouhou_db"]
+    with app.app_context():
+        connection = bound.engine.connect()
+        outer = connection.begin()
+        isolated = bound.session_factory(bind=connection, join_transaction_mode="create_savepoint")
+        g.db_session = isolated
+        try:
+            yield isolated
+        finally:
+            g.pop("db_session", None)
+            isolated.close()
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_session(app: Flask) -> Iterator[Session]:
+    """The app's own session: what the test commits stays for the rest of the module."""
     with app.app_context():
         yield db.session()
-
-
-def user(session: Session, username: str) -> User:
-    from sqlalchemy import select
-
-    found = session.scalars(select(User).where(User.username == username)).one()
-    return found
-
-
-class LiveServer:
-    def __init__(self, app: Flask) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 @pytest.fixture(scope="module")
 def live_server(app: Flask) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture
+def database_url_pg() -> Iterator[str]:
+    """An empty PostgreSQL database of its own for one test (skipped without a server, except
+    in CI)."""
+    url = postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    driver = chromium(tmp_path_factory.mktemp("chromium"))
+    yield driver
+    driver.quit()

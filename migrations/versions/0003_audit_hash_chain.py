@@ -38,8 +38,8 @@ def _chain_existing_events() -> None:
     The tables are described as they are at this revision, not by today's models."""
     from types import SimpleNamespace
 
-    from app.models.base import UtcDateTime
-    from app.services.audit import GENESIS, event_digest
+    from app.bpm.audit import GENESIS, event_digest
+    from app.bpm.models.base import UtcDateTime
 
     json_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
     events = sa.table(

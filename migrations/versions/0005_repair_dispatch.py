@@ -219,12 +219,12 @@ def upgrade() -> None:
 
 
 # Contracts stored by 0004's demo data carry the first, flat policy form; give them the clock
-# list (app.domain.sla) with the same figures.
+# list (app.aftersales.rules.sla) with the same figures.
 _FLAT_SEED = {"response_minutes": 60, "arrival_minutes": 120, "resolution_minutes": 1440}
 
 
 def _upgrade_seed_policies() -> None:
-    from app.domain.sla import SEED_POLICY
+    from app.aftersales.rules.sla import SEED_POLICY
 
     contracts = sa.table("contracts", sa.column("id", sa.Integer()), sa.column("sla_policy", sa.JSON()))
     bind = op.get_bind()

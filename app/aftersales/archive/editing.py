@@ -1,0 +1,421 @@
+"""Keeping the archive current (R1–R3): customers with departments and contacts, equipment
+units, contracts with their SLA policy. Each edit form is a JSON Schema form (forms/ beside this module),
+validated like a task form, with the database's own checks (unique codes, existing references,
+a usable SLA policy) reported on the field they concern."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from app.aftersales.archive.models import (
+    Contact,
+    Contract,
+    ContractPartPrice,
+    Correspondence,
+    Customer,
+    CustomerDepartment,
+    EquipmentModel,
+    EquipmentUnit,
+)
+from app.aftersales.policies import can_edit_archive
+from app.aftersales.rules.sla import SEED_POLICY, PolicyError, SlaPolicy
+from app.aftersales.warehouse.models import SparePart
+from app.bpm import audit
+from app.bpm.errors import Forbidden, FormRejected, NotFound
+from app.bpm.forms import FormDefinition, load_form, read_forms_dir, validate_form_data
+from app.bpm.models import User, utcnow
+from app.bpm.plugins import Choices
+from app.bpm.unit_of_work import transactional
+from app.i18n import translate
+
+FORMS_DIR = Path(__file__).parent / "forms"
+
+
+def _replace_prices(session: Session, contract: Contract, prices: dict[int, Decimal]) -> None:
+    existing = {
+        row.part_id: row
+        for row in session.scalars(select(ContractPartPrice).where(ContractPartPrice.contract_id == contract.id))
+    }
+    for part_id, row in existing.items():
+        if part_id not in prices:
+            session.delete(row)
+    for part_id, price in prices.items():
+        if part_id in existing:
+            existing[part_id].price = price
+        else:
+            session.add(ContractPartPrice(contract_id=contract.id, part_id=part_id, price=price))
+    session.flush()
+
+
+@lru_cache(maxsize=1)
+def forms() -> dict[str, FormDefinition]:
+    return {name: load_form(name, doc["schema"], doc["ui"]) for name, doc in read_forms_dir(FORMS_DIR).items()}
+
+
+def check_editor(user: User) -> None:
+    """Forbidden unless the user may edit the archive (the edit pages ask before showing a form)."""
+    if not can_edit_archive(user):
+        raise Forbidden("error.forbidden")
+
+
+def _row(session: Session, model: Any, row_id: int) -> Any:
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound("error.not_found")
+    return row
+
+
+def get_customer(session: Session, customer_id: int) -> Customer:
+    """A customer by id; 404 when there is none."""
+    found: Customer = _row(session, Customer, customer_id)
+    return found
+
+
+def get_unit(session: Session, unit_id: int) -> EquipmentUnit:
+    found: EquipmentUnit = _row(session, EquipmentUnit, unit_id)
+    return found
+
+
+def get_contract(session: Session, contract_id: int) -> Contract:
+    found: Contract = _row(session, Contract, contract_id)
+    return found
+
+
+def _validated(form_name: str, data: dict[str, Any], locale: str) -> dict[str, Any]:
+    clean, errors = validate_form_data(forms()[form_name], data, locale)
+    if errors:
+        raise FormRejected(errors)
+    return clean
+
+
+def _reference(session: Session, model: Any, value: Any, field: str, locale: str, required: bool = True) -> Any:
+    """An id chosen in a select: the row, or a field error."""
+    if value in (None, ""):
+        if required:
+            raise FormRejected({field: [translate("form.required", locale)]})
+        return None
+    try:
+        row = session.get(model, int(value))
+    except (TypeError, ValueError):
+        row = None
+    if row is None:
+        raise FormRejected({field: [translate("form.choice", locale)]})
+    return row
+
+
+def _unique(session: Session, column: Any, value: str, current_id: int | None, field: str, locale: str) -> None:
+    owner = session.scalars(select(column.class_).where(column == value)).first()
+    if owner is not None and owner.id != current_id:
+        raise FormRejected({field: [translate("error.duplicate", locale, value=value)]})
+
+
+def _record(session: Session, user: User, action: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    old, new = audit.data_diff(before, after)
+    if old or new:
+        audit.record(session, action, user, utcnow(), before=old, after=new)
+
+
+# customers --------------------------------------------------------------------------------
+def customer_values(customer: Customer | None) -> dict[str, Any]:
+    if customer is None:
+        return {"category": "enterprise", "is_key": False}
+    return {
+        "code": customer.code,
+        "name": customer.name,
+        "category": customer.category,
+        "is_key": customer.is_key,
+        "address": customer.address,
+        "departments": "\n".join(d.name for d in customer.departments),
+        "notes": customer.notes,
+    }
+
+
+@transactional
+def save_customer(session: Session, user: User, customer_id: int | None, data: dict[str, Any], locale: str) -> Customer:
+    """Create or update a customer; departments are one per line (existing ones are kept,
+    since units and contacts point at them)."""
+    check_editor(user)
+    clean = _validated("customer", data, locale)
+    customer = Customer() if customer_id is None else session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("error.not_found")
+    _unique(session, Customer.code, clean["code"], customer.id, "code", locale)
+    before = customer_values(customer) if customer_id else {}
+    customer.code, customer.name = clean["code"], clean["name"]
+    customer.category, customer.is_key = clean["category"], clean["is_key"]
+    customer.address, customer.notes = clean.get("address"), clean.get("notes")
+    if customer_id is None:
+        session.add(customer)
+    have = {d.name for d in customer.departments}
+    for line in str(clean.get("departments") or "").splitlines():
+        name = line.strip()[:200]
+        if name and name not in have:
+            customer.departments.append(CustomerDepartment(name=name))
+            have.add(name)
+    session.flush()
+    _record(session, user, "customer_saved", before, customer_values(customer))
+    session.commit()
+    return customer
+
+
+def contact_choices(customer: Customer) -> Choices:
+    return {"department_id": [(str(d.id), d.name) for d in customer.departments]}
+
+
+@transactional
+def add_contact(session: Session, user: User, customer_id: int, data: dict[str, Any], locale: str) -> Contact:
+    check_editor(user)
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("error.not_found")
+    clean = _validated("contact", data, locale)
+    department = _reference(session, CustomerDepartment, clean.get("department_id"), "department_id", locale, False)
+    if department is not None and department.customer_id != customer.id:
+        raise FormRejected({"department_id": [translate("form.choice", locale)]})
+    contact = Contact(
+        customer_id=customer.id,
+        department_id=department.id if department else None,
+        name=clean["name"],
+        title=clean.get("title"),
+        phone=clean.get("phone"),
+        email=clean.get("email"),
+    )
+    session.add(contact)
+    session.flush()
+    _record(session, user, "contact_added", {}, {"customer": customer.code, "name": contact.name})
+    session.commit()
+    return contact
+
+
+# equipment units ----------------------------------------------------------------------------
+def unit_choices(session: Session) -> Choices:
+    customers = session.scalars(select(Customer).order_by(Customer.name)).all()
+    return {
+        "model_id": [(str(m.id), f"{m.name} ({m.code})") for m in session.scalars(select(EquipmentModel))],
+        "customer_id": [(str(c.id), c.name) for c in customers],
+        "department_id": [(str(d.id), f"{c.name} · {d.name}") for c in customers for d in c.departments],
+        "contract_id": [
+            (str(k.id), f"{k.number} · {k.customer.name}")
+            for k in session.scalars(select(Contract).order_by(Contract.number))
+        ],
+    }
+
+
+def _date(value: Any) -> date | None:
+    """Validated form data keeps dates as ISO strings (as the process data does)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def unit_values(unit: EquipmentUnit | None) -> dict[str, Any]:
+    if unit is None:
+        return {}
+    return {
+        "serial": unit.serial,
+        "model_id": str(unit.model_id),
+        "customer_id": str(unit.customer_id),
+        "department_id": str(unit.department_id) if unit.department_id else None,
+        "contract_id": str(unit.contract_id) if unit.contract_id else None,
+        "location": unit.location,
+        "delivered_on": _iso(unit.delivered_on),
+        "installed_on": _iso(unit.installed_on),
+        "accepted_on": _iso(unit.accepted_on),
+    }
+
+
+@transactional
+def save_unit(session: Session, user: User, unit_id: int | None, data: dict[str, Any], locale: str) -> EquipmentUnit:
+    check_editor(user)
+    clean = _validated("equipment_unit", data, locale)
+    unit = EquipmentUnit() if unit_id is None else session.get(EquipmentUnit, unit_id)
+    if unit is None:
+        raise NotFound("error.not_found")
+    _unique(session, EquipmentUnit.serial, clean["serial"], unit.id, "serial", locale)
+    model = _reference(session, EquipmentModel, clean.get("model_id"), "model_id", locale)
+    customer = _reference(session, Customer, clean.get("customer_id"), "customer_id", locale)
+    department = _reference(session, CustomerDepartment, clean.get("department_id"), "department_id", locale, False)
+    contract = _reference(session, Contract, clean.get("contract_id"), "contract_id", locale, False)
+    if department is not None and department.customer_id != customer.id:
+        raise FormRejected({"department_id": [translate("error.not_this_customer", locale)]})
+    if contract is not None and contract.customer_id != customer.id:
+        raise FormRejected({"contract_id": [translate("error.not_this_customer", locale)]})
+    dates = [_date(clean.get("delivered_on")), _date(clean.get("installed_on")), _date(clean.get("accepted_on"))]
+    known = [d for d in dates if d is not None]
+    if known != sorted(known):
+        raise FormRejected({"accepted_on": [translate("error.date_order", locale)]})
+    before = unit_values(unit) if unit_id else {}
+    unit.serial, unit.model_id, unit.customer_id = clean["serial"], model.id, customer.id
+    unit.department_id = department.id if department else None
+    unit.contract_id = contract.id if contract else None
+    unit.location = clean.get("location")
+    unit.delivered_on, unit.installed_on, unit.accepted_on = dates
+    if unit_id is None:
+        session.add(unit)
+    session.flush()
+    _record(session, user, "equipment_saved", before, unit_values(unit))
+    session.commit()
+    return unit
+
+
+# contracts ------------------------------------------------------------------------------------
+def contract_choices(session: Session) -> Choices:
+    return {"customer_id": [(str(c.id), c.name) for c in session.scalars(select(Customer).order_by(Customer.name))]}
+
+
+def contract_values(contract: Contract | None) -> dict[str, Any]:
+    if contract is None:
+        return {
+            "warranty_years": 2,
+            "maintenance_years": 2,
+            "deposit_amount": 0,
+            "sla_policy": json.dumps(SEED_POLICY, ensure_ascii=False, indent=2),
+        }
+    return {
+        "number": contract.number,
+        "customer_id": str(contract.customer_id),
+        "signed_on": _iso(contract.signed_on),
+        "warranty_years": contract.warranty_years,
+        "maintenance_years": contract.maintenance_years,
+        "deposit_amount": float(contract.deposit_amount),
+        "part_prices": "\n".join(f"{code} = {price}" for code, price in contract_prices(contract)),
+        "sla_policy": json.dumps(contract.sla_policy, ensure_ascii=False, indent=2),
+    }
+
+
+def contract_prices(contract: Contract) -> list[tuple[str, Decimal]]:
+    session = object_session(contract)
+    if session is None or contract.id is None:
+        return []
+    rows = session.execute(
+        select(SparePart.code, ContractPartPrice.price)
+        .join(SparePart, SparePart.id == ContractPartPrice.part_id)
+        .where(ContractPartPrice.contract_id == contract.id)
+        .order_by(SparePart.code)
+    )
+    return [(code, price) for code, price in rows]
+
+
+def _parse_prices(session: Session, text: str, locale: str) -> dict[int, Decimal]:
+    """`CODE = price` per line: the most paid service may charge for that part (R3)."""
+    prices: dict[int, Decimal] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, amount = line.partition("=")
+        part = session.scalars(select(SparePart).where(SparePart.code == code.strip())).first()
+        try:
+            price = Decimal(amount.strip())
+        except ArithmeticError:
+            price = Decimal(-1)
+        if not sep or part is None or not price.is_finite() or price < 0:
+            raise FormRejected({"part_prices": [translate("error.price_line", locale, line=number)]})
+        prices[part.id] = price.quantize(Decimal("0.01"))
+    return prices
+
+
+@transactional
+def save_contract(session: Session, user: User, contract_id: int | None, data: dict[str, Any], locale: str) -> Contract:
+    """Create or update a contract. The SLA policy is checked as the clocks will read it;
+    requests already reported keep the policy they were reported under."""
+    check_editor(user)
+    clean = _validated("contract", data, locale)
+    contract = Contract() if contract_id is None else session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound("error.not_found")
+    _unique(session, Contract.number, clean["number"], contract.id, "number", locale)
+    customer = _reference(session, Customer, clean.get("customer_id"), "customer_id", locale)
+    errors: dict[str, list[str]] = {}
+    policy: Any = None
+    try:
+        policy = json.loads(clean["sla_policy"])
+        SlaPolicy.from_data(policy)
+    except ValueError as err:  # PolicyError is a ValueError, as is bad JSON
+        reason = str(err) if isinstance(err, PolicyError) else translate("error.not_json", locale)
+        errors["sla_policy"] = [reason]
+    prices: dict[int, Decimal] = {}
+    try:
+        prices = _parse_prices(session, str(clean.get("part_prices") or ""), locale)
+    except FormRejected as err:
+        errors.update(err.errors)
+    if errors:
+        raise FormRejected(errors)
+    before = contract_values(contract) if contract_id else {}
+    contract.number, contract.customer_id = clean["number"], customer.id
+    contract.signed_on = date.fromisoformat(clean["signed_on"])
+    contract.warranty_years, contract.maintenance_years = clean["warranty_years"], clean["maintenance_years"]
+    contract.deposit_amount = Decimal(str(clean["deposit_amount"])).quantize(Decimal("0.01"))
+    contract.sla_policy = policy
+    if contract_id is None:
+        session.add(contract)
+    session.flush()
+    _replace_prices(session, contract, prices)
+    _record(session, user, "contract_saved", before, contract_values(contract))
+    session.commit()
+    return contract
+
+
+def list_contracts(session: Session) -> list[Contract]:
+    return list(session.scalars(select(Contract).order_by(Contract.number)))
+
+
+# correspondence -------------------------------------------------------------------------------
+def correspondence_choices(session: Session, unit_id: int) -> Choices:
+    incoming = session.scalars(
+        select(Correspondence)
+        .where(Correspondence.unit_id == unit_id, Correspondence.direction == "incoming")
+        .order_by(Correspondence.id.desc())
+    )
+    return {"reply_to": [(str(c.id), f"{c.number} · {c.subject}") for c in incoming]}
+
+
+@transactional
+def file_correspondence(
+    session: Session, user: User, unit_id: int, data: dict[str, Any], locale: str
+) -> Correspondence:
+    """Number a letter or reply and file it under the unit (R4): 来函 LH…, 复函/去函 FH…."""
+    check_editor(user)
+    unit = session.get(EquipmentUnit, unit_id)
+    if unit is None:
+        raise NotFound("error.not_found")
+    clean = _validated("correspondence", data, locale)
+    reply_to = _reference(session, Correspondence, clean.get("reply_to"), "reply_to", locale, False)
+    if reply_to is not None and (reply_to.unit_id != unit.id or clean["direction"] != "outgoing"):
+        raise FormRejected({"reply_to": [translate("form.choice", locale)]})
+    now = utcnow()
+    letter = Correspondence(
+        number="pending",
+        unit_id=unit.id,
+        reply_to_id=reply_to.id if reply_to else None,
+        direction=clean["direction"],
+        channel=clean["channel"],
+        correspondent=clean["correspondent"],
+        subject=clean["subject"],
+        body=clean.get("body"),
+        at=now,
+        by_id=user.id,
+    )
+    session.add(letter)
+    session.flush()
+    letter.number = f"{'LH' if letter.direction == 'incoming' else 'FH'}{now:%Y}-{letter.id:05d}"
+    audit.record(session, "correspondence_filed", user, now, details={"number": letter.number, "unit": unit.serial})
+    session.commit()
+    return letter
+
+
+def unit_correspondence(session: Session, unit_id: int) -> list[Correspondence]:
+    return list(
+        session.scalars(
+            select(Correspondence).where(Correspondence.unit_id == unit_id).order_by(Correspondence.id.desc())
+        )
+    )

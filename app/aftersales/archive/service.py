@@ -1,0 +1,143 @@
+"""Reading the customer and equipment archive (R1–R3), and a contract's deposit ledger (R10)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.aftersales.archive.models import Contract, Customer, DepositEntry, EquipmentModel, EquipmentUnit
+from app.aftersales.policies import can_read_contract_terms
+from app.aftersales.rules.warranty import Coverage, coverage
+from app.aftersales.warehouse.models import PartMovement
+from app.bpm.errors import Forbidden, NotFound
+from app.bpm.instances import visible_instances
+from app.bpm.models import ProcessInstance, User, utcnow
+
+SEARCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class UnitView:
+    unit: EquipmentUnit
+    coverage: Coverage
+    in_warranty: bool
+
+
+def _view(unit: EquipmentUnit, today: date) -> UnitView:
+    years = unit.contract.warranty_years if unit.contract else 0
+    maintenance = unit.contract.maintenance_years if unit.contract else 0
+    covered = coverage(unit.accepted_on, years, maintenance)
+    return UnitView(unit, covered, covered.in_warranty(today))
+
+
+def search_equipment(
+    session: Session, user: User, text: str | None = None, customer_id: int | None = None, today: date | None = None
+) -> list[UnitView]:
+    """Units by serial, model or customer name (any part of them), newest serials first."""
+    today = today or utcnow().date()
+    query = (
+        select(EquipmentUnit)
+        .join(EquipmentUnit.model)
+        .join(EquipmentUnit.customer)
+        .order_by(Customer.name, EquipmentUnit.serial)
+        .limit(SEARCH_LIMIT)
+    )
+    if text:
+        pattern = f"%{text.strip()}%"
+        query = query.where(
+            or_(
+                EquipmentUnit.serial.ilike(pattern),
+                EquipmentModel.name.ilike(pattern),
+                EquipmentModel.code.ilike(pattern),
+                Customer.name.ilike(pattern),
+            )
+        )
+    if customer_id is not None:
+        query = query.where(EquipmentUnit.customer_id == customer_id)
+    return [_view(unit, today) for unit in session.scalars(query).unique()]
+
+
+def get_unit(session: Session, unit_id: int, today: date | None = None) -> UnitView:
+    unit = session.get(EquipmentUnit, unit_id)
+    if unit is None:
+        raise NotFound("error.not_found")
+    return _view(unit, today or utcnow().date())
+
+
+@dataclass(frozen=True)
+class UnitSection:
+    """What one process files under a unit (the repair process: its service requests with
+    their records and loans), already limited to what the reader may see: a page template of
+    the process's own with its values, and the same facts for the API."""
+
+    name: str
+    template: str
+    values: dict[str, Any]
+    api: dict[str, Any] = field(default_factory=dict)
+
+
+# A process's contribution to a unit's history: (session, reader, unit) -> its section.
+UnitSectionSource = Callable[[Session, User, EquipmentUnit], UnitSection]
+
+
+@dataclass(frozen=True)
+class UnitHistory:
+    """Everything filed under one unit (R2) that the reader may see: the process instances
+    filed under its serial, the parts put into it, and each process's own section."""
+
+    view: UnitView
+    instances: list[ProcessInstance]
+    parts: list[PartMovement]
+    sections: list[UnitSection]
+
+
+def unit_history(
+    session: Session,
+    user: User,
+    unit_id: int,
+    sources: Sequence[UnitSectionSource] = (),
+    today: date | None = None,
+) -> UnitHistory:
+    """A unit with the instances filed under its serial (business key) that the user may see."""
+    view = get_unit(session, unit_id, today)
+    unit = view.unit
+    instances = visible_instances(
+        session,
+        user,
+        select(ProcessInstance).where(ProcessInstance.business_key == unit.serial).order_by(ProcessInstance.id.desc()),
+    )
+    parts = session.scalars(
+        select(PartMovement).where(PartMovement.unit_id == unit.id).order_by(PartMovement.id.desc())
+    ).all()
+    return UnitHistory(view, instances, list(parts), [source(session, user, unit) for source in sources])
+
+
+def list_customers(session: Session, user: User) -> list[Customer]:
+    return list(session.scalars(select(Customer).order_by(Customer.is_key.desc(), Customer.name)))
+
+
+@dataclass(frozen=True)
+class DepositLedger:
+    contract: Contract
+    entries: list[DepositEntry]
+    balance: Decimal
+
+
+def deposit_ledger(session: Session, user: User, contract_id: int) -> DepositLedger:
+    """The contract's deposit and every deduction (R10), for those who may read its terms."""
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound("error.not_found")
+    if not can_read_contract_terms(user, contract):
+        raise Forbidden("error.forbidden")
+    entries = list(
+        session.scalars(select(DepositEntry).where(DepositEntry.contract_id == contract.id).order_by(DepositEntry.id))
+    )
+    balance = contract.deposit_amount + sum((e.amount for e in entries), Decimal("0"))
+    return DepositLedger(contract, entries, balance)

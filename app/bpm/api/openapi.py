@@ -1,0 +1,139 @@
+"""The OpenAPI 3.1 document for /api/v1."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OpenApiPart:
+    """Paths and schemas a module adds to the document (contributed as "openapi")."""
+
+    paths: Mapping[str, Any]
+    schemas: Mapping[str, Any] = field(default_factory=dict)
+
+
+def operation(
+    summary: str, *, body: str | None = None, auth: bool = True, params: list[str] | None = None
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {"200": {"description": "OK"}, "400": {"$ref": "#/components/responses/Error"}},
+    }
+    if auth:
+        op["security"] = [{"bearer": []}]
+        op["responses"]["401"] = {"$ref": "#/components/responses/Error"}
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
+    if params:
+        op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
+    return op
+
+
+def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
+    """The platform's paths and schemas, and those the app's modules contribute."""
+    obj = {"type": "object"}
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "Shouhou API", "version": "1.0.0", "description": "After-sales service BPM (售后服务管理)"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/auth/token": {
+                "post": operation("Exchange user name and password for a bearer token", body="TokenRequest", auth=False)
+            },
+            "/process-definitions": {
+                "get": operation("Deployed processes and versions"),
+                "post": {
+                    **operation("Deploy a BPMN file (multipart `file`, optional form files)"),
+                    "requestBody": {
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"file": {"type": "string", "format": "binary"}},
+                                }
+                            }
+                        }
+                    },
+                },
+            },
+            "/process-definitions/{process_id}/versions/{version}/retire": {
+                "post": operation("Retire a version: no new instances start on it", params=["process_id", "version"])
+            },
+            "/process-definitions/{process_id}/versions/{version}/reinstate": {
+                "post": operation("Put a retired version back", params=["process_id", "version"])
+            },
+            "/process-instances": {
+                "post": operation("Start a process instance", body="StartRequest"),
+                "get": operation(
+                    "Search instances by business data (?q= key or any data value, ?process_id=, ?status=)"
+                ),
+            },
+            "/process-instances/{id}": {"get": operation("An instance with its open tasks", params=["id"])},
+            "/process-instances/{id}/retry": {
+                "post": operation("Put an instance that failed back to running (admins)", params=["id"])
+            },
+            "/process-instances/{id}/history": {
+                "get": operation("The instance's audit events, oldest first", params=["id"])
+            },
+            "/tasks": {"get": operation("The caller's worklist")},
+            "/tasks/{id}": {"get": operation("One task with its form and data", params=["id"])},
+            "/tasks/{id}/claim": {"post": operation("Claim a group task", params=["id"])},
+            "/tasks/{id}/unclaim": {"post": operation("Release a claimed task", params=["id"])},
+            "/tasks/{id}/draft": {
+                "post": operation("Save form input without completing", body="DataRequest", params=["id"])
+            },
+            "/tasks/{id}/complete": {
+                "post": operation("Complete a task with form data", body="DataRequest", params=["id"])
+            },
+            "/messages/{name}": {
+                "post": operation("Deliver a message to waiting instances", body="MessageRequest", params=["name"])
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "TokenRequest": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                },
+                "StartRequest": {
+                    "type": "object",
+                    "required": ["process_id"],
+                    "properties": {
+                        "process_id": {"type": "string"},
+                        "data": obj,
+                        "business_key": {"type": ["string", "null"]},
+                    },
+                },
+                "DataRequest": {"type": "object", "required": ["data"], "properties": {"data": obj}},
+                "MessageRequest": {"type": "object", "properties": {"correlation": obj, "payload": obj}},
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                        },
+                        "errors": obj,
+                    },
+                },
+            },
+            "responses": {
+                "Error": {
+                    "description": "Error",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+        },
+    }
+    for part in parts:
+        document["paths"].update(part.paths)
+        document["components"]["schemas"].update(part.schemas)
+    return document

@@ -1,0 +1,518 @@
+"""Parse a BPMN diagram into an executable process model, with a report of what is wrong.
+
+Everything a caller needs to know about a diagram without SpiffWorkflow objects comes back as
+plain dataclasses: the process id and name, each user task's lane, form and due interval.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
+
+from .scripting import check_expression, check_script
+from .xml_safety import XmlProblem, parse_diagram_xml
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+FORM_SUFFIX = ".schema.json"
+_UNQUOTED_ISO = re.compile(r"^(R\d*/)?P[0-9TYMWDHS.]+$|^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    element_id: str
+    title: str  # the BPMN name (Chinese in our diagrams)
+    lane: str | None
+    form: str | None
+    due_in: str | None
+    result_key: str | None
+    title_en: str | None = None  # spiffworkflow:property `title_en`
+    # spiffworkflow:property `assigneeFrom`: the data field naming the user who gets the task
+    # (e.g. the engineer chosen at dispatch); others of the lane's group see it only if unset.
+    assignee_from: str | None = None
+
+    def localized_title(self, locale: str) -> str:
+        return self.title_en if locale == "en" and self.title_en else self.title
+
+
+@dataclass(frozen=True)
+class DiagramProblem:
+    """One thing wrong with a diagram: where (element id, line) and what."""
+
+    code: str
+    message: str
+    element_id: str | None = None
+    line: int | None = None
+
+
+class DiagramInvalid(Exception):
+    def __init__(self, problems: list[DiagramProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class ProcessModel:
+    """A parsed, executable diagram. `spec` and `subprocess_specs` are engine objects that only
+    `app.bpm.engine` touches."""
+
+    process_id: str
+    name: str
+    user_tasks: dict[str, UserTaskInfo]
+    spec: Any = field(repr=False)
+    subprocess_specs: dict[str, Any] = field(repr=False, default_factory=dict)
+    has_timers: bool = True  # any timer event: instances may wait on one
+    has_messages: bool = True  # any message catch event
+    elements: dict[str, str] = field(default_factory=dict)  # element id -> BPMN kind (userTask, endEvent...)
+
+    @property
+    def forms(self) -> set[str]:
+        return {t.form for t in self.user_tasks.values() if t.form}
+
+
+def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessModel:
+    """Parse and check a diagram; raise DiagramInvalid listing every problem found."""
+    try:
+        root = parse_diagram_xml(content)
+    except XmlProblem as err:
+        raise DiagramInvalid([DiagramProblem(f"xml_{err.code}", str(err), line=err.line)]) from None
+    _quote_iso_timer_values(root)
+    _translate_juel_conditions(root)
+    _drop_data_stores(root)
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
+        process_ids = parser.get_process_ids()
+        if len(process_ids) != 1:
+            found = ", ".join(process_ids) or "none"
+            raise DiagramInvalid(
+                [
+                    DiagramProblem(
+                        "executable_process_count",
+                        f"a diagram must hold exactly one executable process (found: {found}); "
+                        'mark the one to run with isExecutable="true"',
+                    )
+                ]
+            )
+        process_id = process_ids[0]
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as err:
+        problem = DiagramProblem(
+            "bpmn_invalid",
+            _with_advice(str(err).split("\n")[0]),
+            element_id=getattr(err, "id", None) or None,
+            line=getattr(err, "line_number", None) or None,
+        )
+        raise DiagramInvalid([problem]) from None
+    except SpiffWorkflowException as err:
+        raise DiagramInvalid([DiagramProblem("bpmn_invalid", str(err).split("\n")[0])]) from None
+    except (TypeError, KeyError, AttributeError, ValueError) as err:
+        # SpiffWorkflow raises these on some malformed diagrams (e.g. a dangling messageRef).
+        message = f"the diagram could not be read ({type(err).__name__}: {err})"
+        raise DiagramInvalid([DiagramProblem("bpmn_unreadable", message)]) from None
+    all_specs = [spec, *[s for s in subprocess_specs.values() if s is not None]]
+    problems = [p for s in all_specs for p in _check_expressions(s)]
+    problems.extend(_check_reachability(root, process_id))
+    user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s)}
+    if problems:
+        raise DiagramInvalid(problems)
+    catching = [
+        getattr(ts, "event_definition", None)
+        for s in all_specs
+        for ts in s.task_specs.values()
+        if isinstance(ts, CatchingEvent)
+    ]
+    return ProcessModel(
+        process_id=process_id,
+        name=spec.description or process_id,
+        user_tasks=user_tasks,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        has_timers=any(_contains(d, TimerEventDefinition) for d in catching),
+        has_messages=any(_contains(d, MessageEventDefinition) for d in catching),
+        elements=_flow_elements(root, process_id),
+    )
+
+
+def _flow_elements(root: etree._Element, process_id: str) -> dict[str, str]:
+    """The flow nodes of the executable process (sub-processes included), by id."""
+    found: dict[str, str] = {}
+    for process in root:
+        if not isinstance(process.tag, str) or process.get("id") != process_id:
+            continue
+        for element in process.iter():
+            if isinstance(element.tag, str) and element.get("id"):
+                kind = etree.QName(element).localname
+                if kind in _FLOW_NODES:
+                    found[element.get("id") or ""] = kind
+    return found
+
+
+_FLOW_NODES = {
+    "startEvent",
+    "endEvent",
+    "intermediateThrowEvent",
+    "intermediateCatchEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "adHocSubProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "complexGateway",
+}
+
+
+def _check_reachability(root: etree._Element, process_id: str) -> list[DiagramProblem]:
+    """Elements no path from a start event reaches (they would never run), and a process with
+    nothing to do. Checked per process and per embedded subprocess."""
+    process = next(
+        (
+            e
+            for e in root.iter()
+            if isinstance(e.tag, str) and etree.QName(e).localname == "process" and e.get("id") == process_id
+        ),
+        None,
+    )
+    if process is None:
+        return []
+    problems = _unreachable_in(process)
+    nodes = [c for c in process if isinstance(c.tag, str) and etree.QName(c).localname in _FLOW_NODES]
+    if nodes and all(etree.QName(n).localname == "startEvent" for n in nodes):
+        message = "the process has nothing to do yet: add its tasks and an end event after the start event"
+        problems.append(DiagramProblem("empty_process", message, nodes[0].get("id")))
+    return problems
+
+
+def _unreachable_in(container: etree._Element) -> list[DiagramProblem]:
+    children = [c for c in container if isinstance(c.tag, str)]
+    nodes = {c.get("id"): c for c in children if etree.QName(c).localname in _FLOW_NODES and c.get("id")}
+    outgoing: dict[str, list[str]] = {}
+    for flow in (c for c in children if etree.QName(c).localname == "sequenceFlow"):
+        outgoing.setdefault(flow.get("sourceRef") or "", []).append(flow.get("targetRef") or "")
+    boundary: dict[str, list[str]] = {}
+    for node_id, node in nodes.items():
+        if etree.QName(node).localname == "boundaryEvent":
+            boundary.setdefault(node.get("attachedToRef") or "", []).append(node_id)
+    reached: set[str] = set()
+    queue = [
+        node_id
+        for node_id, node in nodes.items()
+        if etree.QName(node).localname == "startEvent" or node.get("triggeredByEvent") == "true" or _is_link_catch(node)
+    ]
+    while queue:
+        node_id = queue.pop()
+        if node_id in reached or node_id not in nodes:
+            continue
+        reached.add(node_id)
+        queue.extend(outgoing.get(node_id, []))
+        queue.extend(boundary.get(node_id, []))
+    problems = []
+    for node_id, node in nodes.items():
+        kind = etree.QName(node).localname
+        if node_id not in reached:
+            name = node.get("name") or node_id
+            message = f"{kind} {name!r} is unreachable: no path from a start event leads to it; connect it or remove it"
+            problems.append(DiagramProblem("unreachable", message, node_id))
+        elif kind in ("subProcess", "transaction"):  # an ad-hoc subprocess has no start event
+            problems.extend(_unreachable_in(node))
+    return problems
+
+
+def _is_link_catch(node: etree._Element) -> bool:
+    """A link catch event is entered from its link throw event, not by a sequence flow."""
+    return etree.QName(node).localname == "intermediateCatchEvent" and any(
+        isinstance(c.tag, str) and etree.QName(c).localname == "linkEventDefinition" for c in node
+    )
+
+
+def _contains(definition: Any, kind: type) -> bool:
+    """Whether an event definition is of `kind` or is a multiple-event definition holding one."""
+    if isinstance(definition, kind):
+        return True
+    return any(_contains(d, kind) for d in getattr(definition, "event_definitions", []) or [])
+
+
+_TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
+_ADVICE = {
+    "A Service Task must have an operator": "service tasks (Camunda external tasks, Java delegates, "
+    "connectors) cannot run here: make it a user task, a script task, or a plain task",
+    "has no implementation": "data stores are not supported: remove the data store and its associations",
+    "Exactly one start event is required in a SubWorkflow": "give the sub-process exactly one start event",
+    "A multiinstance task must specify a cardinality": "set a loop cardinality or an input collection",
+    "was not found. Did you mean": "deploy the called process first (or in the same file), or remove the call",
+    "outgoing sequence flow without condition": "give this flow a condition, or make it the gateway's default flow",
+}
+
+
+def _with_advice(message: str) -> str:
+    for known, advice in _ADVICE.items():
+        if known in message:
+            return f"{message.rstrip('. ')}: {advice}"
+    return message
+
+
+def _quote_iso_timer_values(root: etree._Element) -> None:
+    """Other modelers write timer values as bare ISO 8601 (`PT1H`, `R3/PT10H`); SpiffWorkflow
+    evaluates them as Python. Where the value is unambiguously ISO 8601, quote it."""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname not in _TIMER_TAGS:
+            continue
+        value = (element.text or "").strip()
+        if value and _UNQUOTED_ISO.match(value) and not value.startswith(("'", '"')):
+            element.text = f'"{value}"'
+
+
+_JUEL = re.compile(r"^\s*\$\{(?P<body>.*)\}\s*$", re.S)
+_JUEL_TOKEN = re.compile(
+    r"\s*(?:(?P<string>'[^'\\]*'|\"[^\"\\]*\")|(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>===|!==|==|!=|<=|>=|&&|\|\||[<>!()]))"
+)
+_JUEL_WORDS = {
+    "and": "and",
+    "or": "or",
+    "not": "not",
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "ge": ">=",
+    "true": "True",
+    "false": "False",
+    "null": "None",
+}
+_JUEL_OPS = {"&&": "and", "||": "or", "!": "not", "===": "==", "!==": "!="}
+
+
+def juel_to_python(expression: str) -> str | None:
+    """A simple `${…}` (JUEL) condition as Python: names, literals, comparisons, `&&`, `||`,
+    `!` and their word forms. Anything else (method calls, property paths, `empty`) is None:
+    its intent is not unambiguous, so the diagram is refused with the reason instead."""
+    match = _JUEL.match(expression)
+    if not match:
+        return None
+    body, position, out = match.group("body"), 0, []
+    while position < len(body):
+        if not body[position:].strip():
+            break
+        token = _JUEL_TOKEN.match(body, position)
+        if token is None:
+            return None
+        position = token.end()
+        if token.group("name"):
+            word = token.group("name")
+            if word in ("empty", "div", "mod", "instanceof"):
+                return None
+            out.append(_JUEL_WORDS.get(word, word))
+        elif token.group("op"):
+            out.append(_JUEL_OPS.get(token.group("op"), token.group("op")))
+        else:
+            out.append(token.group(0).strip())
+    return " ".join(out) or None
+
+
+def _translate_juel_conditions(root: etree._Element) -> None:
+    """Conditions written for Camunda/Activiti as `${…}`: translated where the meaning is plain."""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname != "conditionExpression":
+            continue
+        python = juel_to_python(element.text or "")
+        if python is not None:
+            element.text = python
+
+
+_DATA_ASSOCIATIONS = ("dataInputAssociation", "dataOutputAssociation")
+
+
+def _drop_data_stores(root: etree._Element) -> None:
+    """Data stores, and data associations that connect a task to anything but a data object
+    (a data store, a process-level data input), only document where data lives: they need no
+    implementation here and are dropped before the engine reads the diagram (the stored
+    diagram keeps them)."""
+    objects = {
+        e.get("id")
+        for e in root.iter()
+        if isinstance(e.tag, str) and etree.QName(e).localname in ("dataObject", "dataObjectReference")
+    }
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        local = etree.QName(element).localname
+        if local in ("dataStoreReference", "dataStore"):
+            drop = True
+        elif local in _DATA_ASSOCIATIONS:
+            end = "sourceRef" if local == "dataInputAssociation" else "targetRef"
+            refs = [
+                (c.text or "").strip() for c in element if isinstance(c.tag, str) and etree.QName(c).localname == end
+            ]
+            drop = bool(refs) and not set(refs) <= objects
+        else:
+            drop = False
+        parent = element.getparent()
+        if drop and parent is not None:
+            parent.remove(element)
+
+
+def _user_tasks(spec: Any) -> list[UserTaskInfo]:
+    found = []
+    for task_spec in spec.task_specs.values():
+        if not isinstance(task_spec, UserTask):
+            continue
+        props: dict[str, str] = task_spec.extensions.get("properties", {})
+        form_file = props.get(FORM_PROPERTY)
+        form = form_file[: -len(FORM_SUFFIX)] if form_file and form_file.endswith(FORM_SUFFIX) else form_file
+        found.append(
+            UserTaskInfo(
+                element_id=task_spec.bpmn_id,
+                title=task_spec.bpmn_name or task_spec.bpmn_id,
+                lane=task_spec.lane,
+                form=form or None,
+                due_in=props.get("dueIn"),
+                result_key=props.get("resultKey"),
+                title_en=props.get("title_en"),
+                assignee_from=props.get("assigneeFrom"),
+            )
+        )
+    return found
+
+
+def _check_expressions(spec: Any) -> list[DiagramProblem]:
+    problems: list[DiagramProblem] = []
+    for task_spec in spec.task_specs.values():
+        element_id = getattr(task_spec, "bpmn_id", None)
+        problems.extend(_check_gateway(task_spec, element_id))
+        problems.extend(_check_scripts(task_spec, element_id))
+        problems.extend(_check_timer(task_spec, element_id))
+    return problems
+
+
+def _check_gateway(task_spec: Any, element_id: str | None) -> list[DiagramProblem]:
+    if not isinstance(task_spec, ExclusiveGateway | InclusiveGateway):
+        return []
+    problems = []
+    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+        source = getattr(condition, "args", [condition])[0] if condition is not None else None
+        if isinstance(source, str) and (reason := check_expression(source)):
+            problems.append(DiagramProblem("condition", f"condition {source!r}: {reason}", element_id))
+    return problems
+
+
+def _check_scripts(task_spec: Any, element_id: str | None) -> list[DiagramProblem]:
+    scripts = [getattr(task_spec, "prescript", None), getattr(task_spec, "postscript", None)]
+    if isinstance(task_spec, ScriptTask):
+        scripts.append(task_spec.script)
+    return [
+        DiagramProblem("script", f"script: {reason}", element_id)
+        for script in scripts
+        if script and (reason := check_script(script))
+    ]
+
+
+def _check_timer(task_spec: Any, element_id: str | None) -> list[DiagramProblem]:
+    definition = getattr(task_spec, "event_definition", None) if isinstance(task_spec, CatchingEvent) else None
+    if not isinstance(definition, TimerEventDefinition):
+        return []
+    reason = check_expression(definition.expression)
+    if reason is None and _UNQUOTED_ISO.match(definition.expression.strip()):
+        reason = "an ISO 8601 value must be a quoted string"
+    if reason is None:
+        return []
+    message = f'timer {definition.expression!r}: {reason} (write ISO 8601 values in quotes, e.g. "PT1H")'
+    return [DiagramProblem("timer", message, element_id)]
+
+
+@dataclass(frozen=True)
+class ElementSignature:
+    """What an element is and does, for comparing two versions of a diagram: its kind, name,
+    lane, and a canonical text of its attributes, properties, conditions and timer values."""
+
+    element_id: str
+    kind: str
+    name: str
+    lane: str | None
+    detail: str
+
+
+_DI_NS = (
+    "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC",
+    "http://www.omg.org/spec/DD/20100524/DI",
+)
+_IGNORED_CHILDREN = {"incoming", "outgoing", "flowNodeRef"}
+
+
+def element_signatures(content: bytes) -> dict[str, ElementSignature]:
+    """Every identified semantic element of a diagram (not its layout)."""
+    root = parse_diagram_xml(content)
+    lanes = {
+        (ref.text or "").strip(): lane.get("name") or lane.get("id")
+        for lane in root.iter()
+        if isinstance(lane.tag, str) and etree.QName(lane).localname == "lane"
+        for ref in lane
+        if isinstance(ref.tag, str) and etree.QName(ref).localname == "flowNodeRef"
+    }
+    found: dict[str, ElementSignature] = {}
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not element.get("id"):
+            continue
+        qname = etree.QName(element)
+        if qname.namespace in _DI_NS or qname.localname in ("definitions", "laneSet", "collaboration"):
+            continue
+        if qname.localname not in _FLOW_NODES | {
+            "sequenceFlow",
+            "lane",
+            "process",
+            "participant",
+            "dataStoreReference",
+            "dataObjectReference",
+            "message",
+            "signal",
+            "error",
+        }:
+            continue
+        element_id = element.get("id") or ""
+        found[element_id] = ElementSignature(
+            element_id=element_id,
+            kind=qname.localname,
+            name=element.get("name") or "",
+            lane=lanes.get(element_id),
+            detail=_canonical(element),
+        )
+    return found
+
+
+def _canonical(element: etree._Element) -> str:
+    """Attributes and nested content except child elements that have their own ids (compared
+    on their own) and the incoming/outgoing bookkeeping."""
+    parts = [f"{k}={v}" for k, v in sorted(element.attrib.items()) if k != "id"]
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        local = etree.QName(child).localname
+        if local in _IGNORED_CHILDREN or (child.get("id") and local in _FLOW_NODES | {"sequenceFlow", "laneSet"}):
+            continue
+        parts.append(etree.tostring(child, method="c14n").decode("utf-8"))
+    return "\n".join(parts)

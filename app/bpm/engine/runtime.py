@@ -1,0 +1,412 @@
+"""Running process instances: start, load, complete user tasks, fire timers, take messages.
+
+`ProcessRun` wraps one SpiffWorkflow workflow; callers see only the dataclasses below.
+Every operation that comes from outside (a task id from a request, a message) is checked here
+before SpiffWorkflow sees it, since `Task.run()` itself checks nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .diagrams import ProcessModel
+from .scripting import ScriptRefused, make_script_engine
+from .serialization import dump_workflow, load_workflow, serializer
+
+
+class EngineError(Exception):
+    """The process could not go on: a script failed, a condition matched no flow, ..."""
+
+    def __init__(self, message: str, element_id: str | None = None) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+
+
+class TaskNotReady(Exception):
+    """The task id is unknown in this instance, not a user task, or not ready."""
+
+
+class NoMatchingEvent(Exception):
+    """The instance is not waiting for that message."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    task_id: str
+    element_id: str
+    lane: str | None
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    task_id: str
+    element_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    """Whether an instance can move to another version, and why not (or what will happen)."""
+
+    can_move: bool
+    reasons: list[str]  # blockers, by element
+    notes: list[str]  # what moving does: tasks re-created, timers kept
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    status: str  # running | completed
+    data: dict[str, Any]
+    ready_tasks: list[ReadyTask]
+    timers: list[PendingTimer]
+    waiting_messages: list[str]
+    engine_steps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """The instance's open user tasks and waiting timers as the engine held them when it was
+    loaded: what the task and timer tables hold for it, since every step keeps them in step."""
+
+    task_ids: frozenset[str]
+    timers: frozenset[tuple[str, datetime]]  # (task id, due at)
+
+    @classmethod
+    def none(cls) -> OpenWork:
+        return cls(frozenset(), frozenset())
+
+    def without(self, task_ids: Iterable[str] = (), timers: Iterable[tuple[str, datetime]] = ()) -> OpenWork:
+        """Less what the caller settles itself (the task it completes, the timers it fires)."""
+        return OpenWork(self.task_ids - set(task_ids), self.timers - set(timers))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _engine_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """SpiffWorkflow's exceptions (and its bugs on odd input) as EngineError, naming the
+    element where it knows one; the wrapped method keeps its own signature and result."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ScriptRefused as err:
+            raise EngineError(f"script refused: {err}") from None
+        except WorkflowException as err:
+            spec = getattr(err, "task_spec", None) or getattr(getattr(err, "task", None), "task_spec", None)
+            element_id = getattr(spec, "bpmn_id", None)
+            raise EngineError(_first_line(err), element_id) from None
+        except SpiffWorkflowException as err:
+            raise EngineError(_first_line(err)) from None
+        except (TaskNotReady, NoMatchingEvent):
+            raise
+        except Exception as err:  # noqa: BLE001 - a SpiffWorkflow bug on odd input must not be a 500
+            raise EngineError(f"{type(err).__name__}: {err}") from None
+
+    return wrapper
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().split("\n")[0]
+    notes = getattr(err, "__notes__", None)
+    cause = getattr(err, "exception", None)
+    if isinstance(cause, ScriptRefused):
+        text = f"{text}: script refused: {cause}"
+    elif cause is not None and str(cause) not in text:
+        text = f"{text}: {type(cause).__name__}: {cause}"
+    return text if not notes else f"{text} ({notes[0]})"
+
+
+def prune_finished(workflow: BpmnWorkflow) -> int:
+    """Drop the finished tasks above the open part of the task tree; returns how many.
+
+    SpiffWorkflow keeps every completed task, so an instance's state and the cost of every step
+    grow with its history, and a loop breaks outright after ~333 rounds (the task iterator stops
+    at depth 1000). History lives in the audit trail, so the tree only needs its open part: the
+    subtree under the deepest common ancestor of all unfinished tasks. Everything a join, a
+    boundary event or a subprocess looks at is inside that subtree: parallel branches hang under
+    their split, which is that ancestor or above it only when it is finished with no open
+    branch. The subtree is hung directly under the root.
+    """
+    root = workflow.task_tree
+    open_tasks = [t for t in workflow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+    if not open_tasks:
+        return 0
+    keep_from = _common_ancestor(open_tasks)
+    if keep_from is root or keep_from.parent is root:
+        return 0
+    kept = {root.id: root}
+    stack = [keep_from]
+    while stack:
+        task = stack.pop()
+        kept[task.id] = task
+        stack.extend(task.children)
+    removed = [task_id for task_id in workflow.tasks if task_id not in kept]
+    root._children = [keep_from.id]
+    keep_from._parent = root.id
+    workflow.tasks = kept
+    for task_id in removed:
+        workflow.subprocesses.pop(task_id, None)
+    if workflow.last_task is not None and workflow.last_task.id not in kept:
+        workflow.last_task = keep_from
+    return len(removed)
+
+
+def _common_ancestor(tasks: list[Any]) -> Any:
+    def lineage(task: Any) -> list[Any]:
+        chain = []
+        while task is not None:
+            chain.append(task)
+            task = task.parent
+        return chain[::-1]  # root first
+
+    common = lineage(tasks[0])
+    for task in tasks[1:]:
+        other = lineage(task)
+        depth = 0
+        while depth < min(len(common), len(other)) and common[depth] is other[depth]:
+            depth += 1
+        common = common[:depth]
+    return common[-1]
+
+
+class ProcessRun:
+    """One process instance in memory, between load and dump."""
+
+    def __init__(self, model: ProcessModel, workflow: BpmnWorkflow) -> None:
+        self.model = model
+        self.workflow = workflow
+        self.workflow.script_engine = make_script_engine()
+        self._steps: list[str] = []
+
+    # construction -------------------------------------------------------------------------
+    @classmethod
+    @_engine_errors
+    def start(cls, model: ProcessModel, data: dict[str, Any], now: datetime | None = None) -> ProcessRun:
+        clock.install()
+        workflow = BpmnWorkflow(model.spec, model.subprocess_specs)
+        run = cls(model, workflow)
+        with clock.engine_time(now):
+            start_task = workflow.task_tree
+            start_task.data.update(data)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+            run._advance()
+        return run
+
+    @classmethod
+    def load(cls, model: ProcessModel, state: dict[str, Any]) -> ProcessRun:
+        clock.install()
+        # The script engine is not serialized: ProcessRun.__init__ attaches ours every time.
+        return cls(model, load_workflow(state, model.spec, model.subprocess_specs))
+
+    def dump(self) -> dict[str, Any]:
+        """The state to store: only the open part of the task tree (see `prune_finished`)."""
+        prune_finished(self.workflow)
+        return dump_workflow(self.workflow)
+
+    # operations ---------------------------------------------------------------------------
+    def _advance(self) -> None:
+        self.workflow.do_engine_steps(did_complete_task=self._record_step)
+        self.workflow.refresh_timers()
+        self.workflow.do_engine_steps(did_complete_task=self._record_step)
+
+    def _record_step(self, task: Any) -> None:
+        element_id = getattr(task.task_spec, "bpmn_id", None)
+        if element_id:
+            self._steps.append(element_id)
+
+    def _ready_user_task(self, task_id: str) -> Any:
+        try:
+            uuid = UUID(task_id)
+        except ValueError:
+            raise TaskNotReady(f"malformed task id {task_id!r}") from None
+        task = self.workflow.get_task_from_id(uuid)
+        if task is None:
+            raise TaskNotReady(f"task {task_id} is not part of this instance")
+        if not task.task_spec.manual or getattr(task.task_spec, "bpmn_id", None) not in self.model.user_tasks:
+            raise TaskNotReady(f"task {task_id} is not a user task")
+        if task.state != TaskState.READY:
+            raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
+        return task
+
+    @_engine_errors
+    def complete_user_task(self, task_id: str, data: dict[str, Any], now: datetime | None = None) -> None:
+        task = self._ready_user_task(task_id)
+        info = self.model.user_tasks[task.task_spec.bpmn_id]
+        with clock.engine_time(now):
+            if info.result_key:
+                task.data[info.result_key] = data
+            else:
+                task.data.update(data)
+            task.run()
+            self._record_step(task)
+            self._advance()
+
+    @_engine_errors
+    def fire_due_timers(self, now: datetime) -> list[str]:
+        """Fire every timer due at or before `now`; returns the element ids that fired."""
+        due = [t for t in self.pending_timers() if t.due_at <= now]
+        if not due:
+            return []
+        with clock.engine_time(now):
+            self.workflow.refresh_timers()
+            self._advance()
+        still = {t.task_id for t in self.pending_timers()}
+        return [t.element_id for t in due if t.task_id not in still or self._is_cycle(t.task_id)]
+
+    def _is_cycle(self, task_id: str) -> bool:
+        task = self.workflow.get_task_from_id(UUID(task_id))
+        return task is not None and isinstance(task.task_spec.event_definition, CycleTimerEventDefinition)
+
+    @_engine_errors
+    def deliver_message(
+        self, name: str, payload: dict[str, Any], correlations: dict[str, Any], now: datetime | None = None
+    ) -> None:
+        waiting = self._waiting_message_tasks(name)
+        if not waiting:
+            raise NoMatchingEvent(f"this instance is not waiting for message {name!r}")
+        for task in waiting:
+            if getattr(task.task_spec.event_definition, "message_var", None) is None:
+                # No spiffworkflow:messageVariable in the diagram: the payload's fields become
+                # process data (SpiffWorkflow would otherwise drop them).
+                task.data.update(payload)
+        with clock.engine_time(now):
+            event = BpmnEvent(MessageEventDefinition(name), payload=payload, correlations=correlations)
+            self.workflow.send_event(event)
+            self._advance()
+
+    # migration --------------------------------------------------------------------------------
+    def _diffs(self, target: ProcessModel) -> tuple[Any, dict[Any, Any]]:
+        return diff_workflow(serializer().registry, self.workflow, target.spec, target.subprocess_specs)  # type: ignore[no-any-return]
+
+    @_engine_errors
+    def check_migration(self, target: ProcessModel) -> MigrationCheck:
+        """A dry run: every open element must exist in the target version."""
+        if self.workflow.completed:
+            return MigrationCheck(False, ["the instance has finished"], [])
+        top, subprocesses = self._diffs(target)
+        reasons, notes = [], []
+        open_mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        for diff in [top, *subprocesses.values()]:
+            if diff is None:
+                reasons.append("a running sub-process does not exist in the target version")
+                continue
+            for task in diff.removed:
+                if task.has_state(open_mask) and getattr(task.task_spec, "bpmn_id", None):
+                    reasons.append(f"{task.task_spec.bpmn_id}: open here, not in the target version")
+            for task in diff.changed:
+                if task.has_state(open_mask) and getattr(task.task_spec, "bpmn_id", None):
+                    notes.append(f"{task.task_spec.bpmn_id}: changed; the open task is re-created")
+            for task, spec in diff.alignment.items():
+                old_id, new_id = getattr(task.task_spec, "bpmn_id", None), getattr(spec, "bpmn_id", None)
+                if task.has_state(open_mask) and old_id and new_id and old_id != new_id:
+                    notes.append(f"{old_id}: continues as {new_id} (same place in the flow)")
+        for timer in self.pending_timers():
+            notes.append(f"{timer.element_id}: waiting timer keeps its deadline {timer.due_at.isoformat()}")
+        return MigrationCheck(not reasons, reasons, notes)
+
+    @_engine_errors
+    def migrate(self, target: ProcessModel, now: datetime | None = None) -> None:
+        """Move to the target version (after `check_migration` said it can). SpiffWorkflow
+        re-creates open tasks and restarts waiting timers; the original deadlines are put back."""
+        deadlines = {t.element_id: t.due_at for t in self.pending_timers()}
+        top, subprocesses = self._diffs(target)
+        with clock.engine_time(now):
+            migrate_workflow(top, self.workflow, target.spec)
+            for sub_id, diff in subprocesses.items():
+                sub = self.workflow.subprocesses[sub_id]
+                migrate_workflow(diff, sub, target.subprocess_specs[sub.spec.name])
+            self.workflow.subprocess_specs = target.subprocess_specs
+            self.model = target
+            self._advance()
+        if self.workflow.last_task is None:  # reset by the migration: the open tasks hold the data
+            waiting = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+            self.workflow.last_task = max(waiting, key=lambda t: t.last_state_change, default=None)
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            element_id = getattr(task.task_spec, "bpmn_id", None)
+            if element_id in deadlines and "event_value" in task.internal_data:
+                task.internal_data["event_value"] = deadlines[element_id].isoformat()
+
+    # inspection ---------------------------------------------------------------------------
+    def ready_tasks(self) -> list[ReadyTask]:
+        return self._open_elements()[0]
+
+    def pending_timers(self) -> list[PendingTimer]:
+        return self._open_elements()[1]
+
+    def _open_elements(self) -> tuple[list[ReadyTask], list[PendingTimer], list[str]]:
+        """Ready user tasks, waiting timers and awaited message names, in one walk of the task
+        tree (each walk visits every task, subprocesses included)."""
+        ready, timers, messages = [], [], []
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            spec = task.task_spec
+            if task.state == TaskState.READY:
+                if spec.manual and getattr(spec, "bpmn_id", None) in self.model.user_tasks:
+                    ready.append(ReadyTask(str(task.id), spec.bpmn_id, spec.lane))
+                continue
+            definition = getattr(spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition):
+                value = definition.details(task).value
+                if value is not None:
+                    due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+                    timers.append(PendingTimer(str(task.id), spec.bpmn_id, due.astimezone(UTC)))
+            elif isinstance(definition, MessageEventDefinition):
+                messages.append(definition.name)
+        return ready, timers, messages
+
+    def _waiting_message_tasks(self, name: str | None = None) -> list[Any]:
+        return [
+            task
+            for task in self.workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(definition := getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
+            and (name is None or definition.name == name)
+        ]
+
+    def waiting_messages(self) -> list[str]:
+        return self._open_elements()[2]
+
+    def open_work(self) -> OpenWork:
+        ready, timers, _ = self._open_elements()
+        return OpenWork(frozenset(t.task_id for t in ready), frozenset((t.task_id, t.due_at) for t in timers))
+
+    def snapshot(self) -> Snapshot:
+        ready, timers, messages = self._open_elements()
+        return Snapshot(
+            status="completed" if self.workflow.completed else "running",
+            data=dict(self.workflow.data if self.workflow.completed else self._current_data()),
+            ready_tasks=ready,
+            timers=timers,
+            waiting_messages=messages,
+            engine_steps=list(self._steps),
+        )
+
+    def _current_data(self) -> dict[str, Any]:
+        """The business data as the latest finished task left it, inside subprocesses too
+        (the top workflow's `last_task` does not move while a subprocess runs)."""
+        candidates = [
+            workflow.last_task
+            for workflow in [self.workflow, *self.workflow.subprocesses.values()]
+            if workflow.last_task is not None
+        ]
+        if candidates:
+            return dict(max(candidates, key=lambda task: task.last_state_change).data)
+        return dict(self.workflow.task_tree.data)

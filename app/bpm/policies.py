@@ -1,0 +1,87 @@
+"""Who may do what on the platform, decided against the objects themselves (P2): tasks,
+instances, deploying and retiring versions, retrying a failed instance. The after-sales
+business's rules are in `app.aftersales.policies`; no other module compares group ids (a test
+checks it). Each rule has an allow and a refuse test in tests/bpm/test_policies.py."""
+
+from __future__ import annotations
+
+from app.bpm.models import HumanTask, User
+
+ADMINS = "admins"
+AUDITORS = "auditors"
+PROCESS_OWNERS = "process_owners"
+
+
+class Console:
+    """The operator at the server's console (`flask deploy`, the set-up scripts): trusted as
+    whoever can already write the database. Never a web or API caller."""
+
+    id = None
+
+    def __repr__(self) -> str:
+        return "CONSOLE"
+
+
+CONSOLE = Console()
+
+
+def can_view_task(user: User, task: HumanTask) -> bool:
+    return (
+        task.assignee_id == user.id
+        or task.candidate_group in user.group_ids
+        or bool({ADMINS, AUDITORS} & user.group_ids)
+    )
+
+
+def can_claim(user: User, task: HumanTask) -> bool:
+    return task.status == "ready" and task.assignee_id is None and task.candidate_group in user.group_ids
+
+
+def can_release(user: User, task: HumanTask) -> bool:
+    return (
+        task.status == "ready"
+        and task.assignee_id is not None
+        and (task.assignee_id == user.id or ADMINS in user.group_ids)
+    )
+
+
+def can_work_on(user: User, task: HumanTask) -> bool:
+    """Complete or save a draft: the assignee, or any member of the group while unclaimed."""
+    if task.status != "ready":
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return task.candidate_group in user.group_ids
+
+
+def works_in(user: User, group: str | None) -> bool:
+    """The user is a member of the group (a lane's group, a task's candidate group)."""
+    return group is not None and group in user.group_ids
+
+
+def can_view_instance(user: User, lane_groups: set[str], started_by_id: int | None) -> bool:
+    return (
+        started_by_id == user.id
+        or bool(lane_groups & user.group_ids)
+        or bool({ADMINS, AUDITORS, PROCESS_OWNERS} & user.group_ids)
+    )
+
+
+def sees_every_instance(user: User) -> bool:
+    """Lists and searches show this user every instance, not only those they work on."""
+    return bool({ADMINS, AUDITORS, PROCESS_OWNERS} & user.group_ids)
+
+
+def can_start(user: User, definition_lanes: set[str]) -> bool:
+    return bool(definition_lanes & user.group_ids) or ADMINS in user.group_ids
+
+
+def can_deploy(actor: User | Console) -> bool:
+    """Deploy, retire and reinstate versions, move instances between them: deploying a diagram
+    is deploying code (its scripts and conditions run on the server)."""
+    return isinstance(actor, Console) or bool({PROCESS_OWNERS, ADMINS} & actor.group_ids)
+
+
+def can_retry(user: User) -> bool:
+    """Put an instance that failed back to running, once the cause is fixed."""
+    return ADMINS in user.group_ids

@@ -1,0 +1,397 @@
+"""Thin page handlers: read the request, call one service, render."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from marshmallow import EXCLUDE, Schema, ValidationError
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app.bpm import definitions, instances, tasks, users
+from app.bpm.clock import utcnow
+from app.bpm.db import db
+from app.bpm.errors import DeploymentRejected, FormRejected, ServiceError
+from app.bpm.forms import coerce_html_form, field_views, read_forms_dir
+from app.bpm.modules import installed
+from app.bpm.plugins import StepContext, WorkContext, plugin_for
+from app.bpm.policies import can_deploy, can_retry
+from app.config import PROJECT_ROOT, Config
+from app.i18n import translate
+
+from .exports import event_row, history_csv
+from .locale import current_locale
+
+if TYPE_CHECKING:
+    from app.bpm.models import ProcessInstance, User
+
+web_blueprint = Blueprint("web", __name__, template_folder="templates")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _t(key: str, **params: Any) -> str:
+    return translate(key, current_locale(), **params)
+
+
+def _tz() -> ZoneInfo:
+    config: Config = current_app.config["SHOUHOU"]
+    return ZoneInfo(config.timezone)
+
+
+@web_blueprint.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    tz = _tz()
+    locale = current_locale()
+
+    def local_time(value: Any) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    def title(task: Any) -> str:
+        return tasks.task_title(task, locale)
+
+    def duration(seconds: float) -> str:
+        minutes = int(abs(seconds) // 60)
+        text = f"{minutes // 60}:{minutes % 60:02d}" if minutes >= 60 else _t("time.minutes", n=minutes)
+        return f"-{text}" if seconds < 0 else text
+
+    user = g.get("user")
+    return {
+        "_": _t,
+        "nav_items": installed().nav,
+        "may_deploy": user is not None and can_deploy(user),
+        "may_retry": user is not None and can_retry(user),
+        "locale": locale,
+        "current_user": g.get("user"),
+        "local_time": local_time,
+        "task_title": title,
+        "duration": duration,
+    }
+
+
+def login_required(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user_id = session.get("user_id")
+        user = users.get_user(db.session(), int(user_id)) if user_id is not None else None
+        if user is None:
+            return redirect(url_for("web.login", next=request.full_path))
+        g.user = user
+        return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """A posted HTML form read through a marshmallow schema (never field by field): `values`
+    is what was typed, to show back; `data` the typed result when it loaded; `errors` by field
+    when it did not."""
+
+    values: dict[str, str]
+    data: dict[str, Any]
+    errors: dict[str, list[str]]
+
+
+def read_form(schema: Schema) -> FormInput:
+    values = request.form.to_dict()
+    try:
+        return FormInput(values, schema.load(values, unknown=EXCLUDE), {})
+    except ValidationError as err:
+        return FormInput(values, {}, err.normalized_messages())  # type: ignore[no-untyped-call]
+
+
+def _user() -> User:
+    user: User = g.user
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlparse(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.worklist")
+
+
+@web_blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        user = users.authenticate(db.session(), request.form.get("username", ""), request.form.get("password", ""))
+        if user is not None:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            session["user_id"] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+        error = _t("error.login")
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@web_blueprint.post("/logout")
+def logout() -> WerkzeugResponse:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("web.login"))
+
+
+@web_blueprint.get("/")
+@login_required
+def worklist() -> str:
+    rows = tasks.worklist(db.session(), _user())
+    mine = [t for t in rows if t.assignee_id == _user().id]
+    group = [t for t in rows if t.assignee_id is None]
+    names = users.group_names(db.session(), current_locale())
+    return render_template("worklist.html", mine=mine, group=group, group_names=names, now=utcnow())
+
+
+@web_blueprint.get("/tasks/<task_id>")
+@login_required
+def task_page(task_id: str) -> Any:
+    return _render_task(task_id)
+
+
+def _render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None) -> Any:
+    view = tasks.task_view(db.session(), _user(), task_id, current_locale())
+    shown = values if values is not None else view.data
+    form_fields = (
+        field_views(view.form, current_locale(), shown, errors or {}, _tz(), view.choices) if view.form else []
+    )
+    status = 400 if errors else 200
+    names = users.group_names(db.session(), current_locale())
+    context = _work_context(view.task.instance)
+    return render_template(
+        "task.html",
+        view=view,
+        task=view.task,
+        fields=form_fields,
+        errors=errors or {},
+        group_names=names,
+        context=context,
+    ), status
+
+
+def _work_context(instance: ProcessInstance) -> WorkContext | None:
+    context = StepContext(db.session(), instance, _user(), utcnow(), current_locale(), dict(instance.data))
+    return plugin_for(db.session(), instance.process_id).context_of(context)
+
+
+@web_blueprint.post("/tasks/<task_id>")
+@login_required
+def task_action(task_id: str) -> Any:
+    action = request.form.get("action", "complete")
+    session_ = db.session()
+    user = _user()
+    if action == "claim":
+        tasks.claim(session_, user, task_id)
+        flash(_t("task.claimed"), "success")
+        return redirect(url_for("web.task_page", task_id=task_id))
+    if action == "release":
+        tasks.release(session_, user, task_id)
+        flash(_t("task.released"), "success")
+        return redirect(url_for("web.worklist"))
+    view = tasks.task_view(session_, user, task_id)
+    raw = request.form.to_dict(flat=False)
+    data = coerce_html_form(view.form, raw, _tz()) if view.form else {}
+    if action == "draft":
+        tasks.save_draft(session_, user, task_id, data)
+        flash(_t("task.draft_saved"), "success")
+        return redirect(url_for("web.task_page", task_id=task_id))
+    try:
+        instance = tasks.complete(session_, user, task_id, data, current_locale()).instance
+    except FormRejected as err:
+        flash(_t("form.has_errors"), "error")
+        return _render_task(task_id, values=data, errors=err.errors)
+    except ServiceError as err:
+        if err.status == 409:
+            flash(translate(err.message_key, current_locale(), **err.params), "error")
+            return redirect(url_for("web.worklist"))
+        raise
+    flash(_t("task.completed"), "success")
+    follow_up = tasks.worklist(session_, user, instance.id)
+    if follow_up and follow_up[0].assignee_id == user.id:
+        return redirect(url_for("web.task_page", task_id=follow_up[0].id))
+    return redirect(url_for("web.instance_page", instance_id=instance.id))
+
+
+@web_blueprint.get("/start")
+@login_required
+def start_page() -> str:
+    rows = definitions.list_latest(db.session())
+    intake = {d.process_id: plugin_for(db.session(), d.process_id).intake_endpoint for d in rows}
+    return render_template("start.html", definitions=rows, intake=intake)
+
+
+@web_blueprint.post("/start")
+@login_required
+def start_process() -> WerkzeugResponse:
+    process_id = request.form.get("process_id", "")
+    business_key = request.form.get("business_key", "").strip()[:100] or None
+    instance = instances.start_instance(db.session(), _user(), process_id, {}, business_key)
+    flash(_t("start.started"), "success")
+    first = tasks.worklist(db.session(), _user(), instance.id)
+    if first and first[0].assignee_id == _user().id:
+        return redirect(url_for("web.task_page", task_id=first[0].id))
+    return redirect(url_for("web.instance_page", instance_id=instance.id))
+
+
+@web_blueprint.get("/instances")
+@login_required
+def instances_page() -> str:
+    search = _instance_search()
+    rows = instances.search_instances(db.session(), _user(), search)
+    processes = sorted({d.process_id for d in definitions.list_latest(db.session())})
+    return render_template(
+        "instances.html", instances=rows, search=search, processes=processes, args=request.args.to_dict()
+    )
+
+
+def _local_day(name: str, offset: int = 0) -> datetime | None:
+    """A `YYYY-MM-DD` query argument as the start of that day (plus `offset` days) in the
+    office's time zone; None when absent or malformed."""
+    try:
+        value = date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return datetime.combine(value + timedelta(days=offset), time(0), tzinfo=_tz())
+
+
+def _history_filter() -> instances.HistoryFilter:
+    return instances.HistoryFilter(
+        actor=request.args.get("actor") or None,
+        action=request.args.get("action") or None,
+        element_id=request.args.get("task") or None,
+        since=_local_day("from"),
+        until=_local_day("to", 1),
+    )
+
+
+def _instance_search() -> instances.InstanceSearch:
+    """The business-data search of the instances page and its exports; dates are local days."""
+    return instances.InstanceSearch(
+        text=request.args.get("q", "").strip()[:100] or None,
+        process_id=request.args.get("process_id") or None,
+        status=request.args.get("status") or None,
+        started_from=_local_day("from"),
+        started_to=_local_day("to", 1),
+    )
+
+
+@web_blueprint.get("/instances/history.<fmt>")
+@login_required
+def search_history_export(fmt: str) -> Response:
+    """Every event of the instances the search finds, as CSV or JSON (auditors)."""
+    events = instances.search_history(db.session(), _user(), _instance_search())
+    return _history_download(events, f"instances-history.{fmt}", fmt)
+
+
+@web_blueprint.get("/instances/<int:instance_id>")
+@login_required
+def instance_page(instance_id: int) -> str:
+    session_ = db.session()
+    view = instances.instance_view(session_, _user(), instance_id)
+    only = _history_filter()
+    history = instances.history(session_, instance_id, only) if only.active else view.history
+    marks = instances.diagram_marks(session_, view.instance)
+    return render_template(
+        "instance.html",
+        view=view,
+        instance=view.instance,
+        history=history,
+        actors=sorted({e.actor_name for e in view.history}),
+        actions=sorted({e.action for e in view.history}),
+        elements=sorted(
+            {
+                (e.element_id, tasks.element_title(view.instance, e.element_id, current_locale()))
+                for e in view.history
+                if e.element_id
+            }
+        ),
+        marks={"done": marks.done, "active": marks.active, "waiting": marks.waiting},
+        group_names=users.group_names(session_, current_locale()),
+        context=_work_context(view.instance),
+    )
+
+
+@web_blueprint.post("/instances/<int:instance_id>/retry")
+@login_required
+def retry_instance(instance_id: int) -> WerkzeugResponse:
+    instances.retry(db.session(), _user(), instance_id)
+    flash(_t("instance.retried"), "success")
+    return redirect(url_for("web.instance_page", instance_id=instance_id))
+
+
+@web_blueprint.get("/instances/<int:instance_id>/diagram.bpmn")
+@login_required
+def instance_diagram(instance_id: int) -> Response:
+    return Response(instances.diagram_xml(db.session(), _user(), instance_id), mimetype="application/xml")
+
+
+@web_blueprint.get("/instances/<int:instance_id>/history.<fmt>")
+@login_required
+def instance_history_export(instance_id: int, fmt: str) -> Response:
+    events = instances.instance_history(db.session(), _user(), instance_id, _history_filter())
+    return _history_download(events, f"instance-{instance_id}-history.{fmt}", fmt)
+
+
+def _history_download(events: list[Any], filename: str, fmt: str) -> Response:
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        return Response(history_csv(events), mimetype="text/csv", headers=disposition)
+    if fmt == "json":
+        body = json.dumps([event_row(e) for e in events], ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/json", headers=disposition)
+    abort(404)
+
+
+@web_blueprint.get("/vendor/bpmn-js/<path:filename>")
+def bpmn_js_asset(filename: str) -> Response:
+    """bpmn-js as installed from the npm registry by scripts/setup.sh; never from a CDN."""
+    return send_from_directory(PROJECT_ROOT / "frontend" / "node_modules" / "bpmn-js" / "dist", filename, max_age=3600)
+
+
+@web_blueprint.get("/processes")
+@login_required
+def processes_page() -> str:
+    return render_template("processes.html", versions=definitions.versions(db.session()), problems=None)
+
+
+@web_blueprint.post("/processes")
+@login_required
+def deploy_process() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_t("deploy.no_file"), "error")
+        return redirect(url_for("web.processes_page"))
+    config: Config = current_app.config["SHOUHOU"]
+    session_ = db.session()
+    try:
+        result = definitions.deploy(session_, upload.read(), read_forms_dir(config.forms_dir), _user(), upload.filename)
+    except DeploymentRejected as err:
+        flash(_t("deploy.refused"), "error")
+        page = render_template("processes.html", versions=definitions.versions(session_), problems=err.problems)
+        return page, 400
+    key = "deploy.deployed" if result.created else "deploy.unchanged"
+    flash(_t(key, process_id=result.definition.process_id, version=result.definition.version), "success")
+    return redirect(url_for("web.processes_page"))

@@ -1,0 +1,63 @@
+"""The background worker: fires due timers and seals new audit events into the hash chain,
+until stopped (SIGTERM/SIGINT end it cleanly)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+from flask import Flask, current_app
+
+from app.bpm import audit, timers
+from app.bpm.db import db
+from app.config import Config
+
+log = logging.getLogger("shouhou.worker")
+
+
+def run_worker(app: Flask, once: bool = False) -> None:
+    config: Config = app.config["SHOUHOU"]
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("worker stopping on signal %s", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    while not stop.is_set():
+        run_pass(app)
+        if once:
+            break
+        stop.wait(config.worker_interval_seconds)
+
+
+def run_pass(app: Flask) -> None:
+    """One pass: fire the due timers, then seal the audit events written since the last pass."""
+    _each_in_its_own_session(app, _fire_timers, "timer pass")
+    _each_in_its_own_session(app, _seal_audit_trail, "sealing the audit trail")
+
+
+def _fire_timers() -> None:
+    config: Config = current_app.config["SHOUHOU"]
+    report = timers.fire_due(db.session(), batch=config.timer_batch)
+    if report.fired or report.failed:
+        log.info("fired %s timers (%s failed)", report.fired, report.failed)
+
+
+def _seal_audit_trail() -> None:
+    sealed = audit.seal(db.session())
+    if sealed:
+        log.debug("sealed %s audit events", sealed)
+
+
+def _each_in_its_own_session(app: Flask, step: Callable[[], None], name: str) -> None:
+    with app.app_context():
+        try:
+            step()
+        except Exception:  # a database restart must not end the worker
+            log.exception("%s failed; retrying", name)

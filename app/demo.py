@@ -1,0 +1,51 @@
+"""The demo organisation of API.md: one user per group (two engineers), password
+`shouhou-demo`, and demo customers, contracts and equipment. Demo passwords exist only here."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.aftersales.archive.demo import seed_archive
+from app.bpm.users import ensure_group, ensure_user
+
+DEMO_PASSWORD = "shouhou-demo"  # noqa: S105 - demo data only, documented in API.md
+
+GROUPS: list[tuple[str, str, str]] = [
+    ("after_sales", "售后服务部", "After-sales service"),
+    ("after_sales_leads", "售后主管", "After-sales leads"),
+    ("sales", "业务部", "Sales"),
+    ("technical", "技术中心/技术部", "Technical centre"),
+    ("production", "生产部", "Production"),
+    ("qc", "品控中心", "QC centre"),
+    ("engineers", "维修工程师", "Service engineers"),
+    ("installation", "施工调试部", "Installation & commissioning"),
+    ("office", "办公室", "Office"),
+    ("process_owners", "流程负责人", "Process owners"),
+    ("auditors", "审计", "Auditors"),
+    ("admins", "系统管理员", "Administrators"),
+]
+
+
+def seed_groups(session: Session) -> None:
+    for group_id, zh, en in GROUPS:
+        ensure_group(session, group_id, zh, en)
+    session.commit()
+
+
+def seed_demo(session: Session) -> list[str]:
+    """Idempotent: creates what is missing and returns the demo user names."""
+    groups = {gid: ensure_group(session, gid, zh, en) for gid, zh, en in GROUPS}
+    session.flush()
+    names = []
+    for group_id, zh, _en in GROUPS:
+        count = 2 if group_id == "engineers" else 1
+        for n in range(1, count + 1):
+            username = f"{group_id}{n}"
+            members = [groups[group_id]]
+            if group_id == "after_sales_leads":
+                members.append(groups["after_sales"])  # a lead also works after-sales tasks
+            ensure_user(session, username, f"{zh}{n}", DEMO_PASSWORD, members)
+            names.append(username)
+    session.commit()
+    seed_archive(session)
+    return names

@@ -1,0 +1,23 @@
+"""Repair dispatch (报修与派工, R4–R11): bpmn/repair_dispatch.bpmn with its plugin (plugin.py),
+its business objects (models.py, service.py), pages (views.py, templates/) and API (api.py),
+and its section of a unit's history in the archive."""
+
+from __future__ import annotations
+
+from app.bpm.modules import Module
+from app.bpm.plugins import NavItem
+from app.processes.repair_dispatch.api import OPENAPI, repair_api
+from app.processes.repair_dispatch.plugin import repair_plugin
+from app.processes.repair_dispatch.service import REPAIR_PROCESS, unit_section
+from app.processes.repair_dispatch.views import repair_web
+
+
+def repair_dispatch_module() -> Module:
+    return Module(
+        name=REPAIR_PROCESS,
+        plugin=repair_plugin(),
+        web=repair_web,
+        api=repair_api,
+        nav=(NavItem("repair.service_requests_page", "nav.service_requests"),),
+        contributes={"openapi": (OPENAPI,), "unit_history": (unit_section,)},
+    )

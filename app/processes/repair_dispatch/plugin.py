@@ -1,0 +1,311 @@
+"""What the repair diagram's elements mean to the service desk (bpmn/repair_dispatch.bpmn):
+form choices, checks before a task completes, and the bookkeeping after each engine step
+(SLA clocks, the service record, loaners, deposit deductions, the request's status).
+
+`REQUIRES` names every element these hooks and the seed's SLA policy rely on; a diagram that
+lacks one is refused at deploy, naming it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from app.aftersales.archive.models import DepositEntry
+from app.aftersales.warehouse.models import LoanerUnit
+from app.bpm.errors import FormRejected
+from app.bpm.models import Group, User
+from app.bpm.plugins import Choices, ProcessPlugin, StepContext, WorkContext
+from app.i18n import translate
+from app.processes.repair_dispatch.models import Loan, ServiceRecord, ServiceRequest, SlaClock
+from app.processes.repair_dispatch.service import (
+    REPAIR_PROCESS,
+    clock_views,
+    eligible_loaners,
+    policy_of,
+    request_for_instance,
+)
+
+USER_TASK, END_EVENT, THROW_EVENT = "userTask", "endEvent", "intermediateThrowEvent"
+REQUIRES = {
+    "remote_support": USER_TASK,
+    "dispatch_engineer": USER_TASK,
+    "arrive_on_site": USER_TASK,
+    "complete_service_record": USER_TASK,
+    "file_service_record": USER_TASK,
+    "provide_loaner": USER_TASK,
+    "escalate_resolution": USER_TASK,
+    "unit_repaired": THROW_EVENT,
+    "loaner_delivered": END_EVENT,
+    "end_loaner_not_needed": END_EVENT,
+    "end_resolved_remotely": END_EVENT,
+    "end_paid_service_declined": END_EVENT,
+}
+SIGNATURE_MAX_BYTES = 300_000
+_PNG_PREFIX = "data:image/png;base64,"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class RepairStep(StepContext):
+    """The platform's context with the service request behind the instance."""
+
+    request: ServiceRequest | None = None
+
+    @property
+    def service_request(self) -> ServiceRequest:
+        assert self.request is not None  # `repair_case` builds no context without one
+        return self.request
+
+
+def repair_case(ctx: StepContext) -> RepairStep | None:
+    request = request_for_instance(ctx.session, ctx.instance.id)
+    return RepairStep.extend(ctx, request=request) if request is not None else None
+
+
+# -- the page beside a repair task -----------------------------------------------------------
+
+
+def work_context(step: RepairStep) -> WorkContext:
+    """The request behind a repair task: its number, unit, customer and SLA clocks."""
+    request = step.service_request
+    label = f"{request.number} · {request.unit.serial} · {request.unit.customer.name}"
+    return WorkContext(
+        label,
+        "repair.service_request_page",
+        {"request_id": request.id},
+        template="repair_dispatch/_clocks.html",
+        details=clock_views(request, step.now),
+    )
+
+
+# -- choices ---------------------------------------------------------------------------------
+
+
+def _members(step: RepairStep, group_id: str) -> list[User]:
+    query = select(User).join(User.groups).where(Group.id == group_id, User.active).order_by(User.username)
+    return list(step.session.scalars(query))
+
+
+def engineer_choices(step: RepairStep) -> Choices:
+    return {"engineer": [(u.username, u.display_name or u.username) for u in _members(step, "engineers")]}
+
+
+def loaner_choices(step: RepairStep) -> Choices:
+    return {
+        "loaner_serial": [
+            (loaner.serial, f"{loaner.serial} · {loaner.model.name} (L{loaner.model.spec_level})")
+            for loaner in eligible_loaners(step.session, step.service_request.unit)
+        ]
+    }
+
+
+# -- before a task completes -----------------------------------------------------------------
+
+
+def check_engineer(step: RepairStep) -> None:
+    if step.data.get("engineer") not in {u.username for u in _members(step, "engineers")}:
+        raise FormRejected({"engineer": [translate("error.not_an_engineer", step.locale)]})
+
+
+def check_loaner(step: RepairStep) -> None:
+    if step.data.get("loaner_outcome") != "delivered":
+        return
+    serials = {loaner.serial for loaner in eligible_loaners(step.session, step.service_request.unit)}
+    if step.data.get("loaner_serial") not in serials:
+        raise FormRejected({"loaner_serial": [translate("error.loaner_not_eligible", step.locale)]})
+
+
+def decode_signature(value: Any) -> bytes | None:
+    if not isinstance(value, str) or not value.startswith(_PNG_PREFIX):
+        return None
+    try:
+        raw = base64.b64decode(value[len(_PNG_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not raw.startswith(_PNG_MAGIC) or len(raw) > SIGNATURE_MAX_BYTES:
+        return None
+    return raw
+
+
+def take_signed_record(step: RepairStep) -> None:
+    """The signed 《售后服务记录》: the drawing goes onto the record, not into the state."""
+    signature = decode_signature(step.data.get("customer_signature"))
+    if signature is None:
+        raise FormRejected({"customer_signature": [translate("error.signature_required", step.locale)]})
+    _write_record(step, "on_site", signature)
+    step.data["customer_signature"] = f"service_records/{step.service_request.id}"
+
+
+def plan_started_clocks(step: RepairStep) -> None:
+    """Clocks the policy starts at this task get their deadlines in the data, where the
+    diagram's boundary timers read them."""
+    policy = policy_of(step.service_request.sla_policy)
+    started = policy.starting_at(step.element_id or "")
+    if started:
+        sla = dict(step.instance.data.get("sla") or {})
+        for rule in started:
+            sla[rule.name] = policy.deadline(rule, step.now).as_data()
+        step.data["sla"] = sla
+
+
+# -- after each engine step ------------------------------------------------------------------
+
+
+def update_clocks(step: RepairStep) -> None:
+    request = step.service_request
+    policy = policy_of(request.sla_policy)
+    have = {clock.name: clock for clock in request.clocks}
+    sla = step.data.get("sla") or {}
+    for element in step.passed:
+        for rule in policy.starting_at(element):
+            if rule.name in have:
+                continue
+            planned = sla.get(rule.name) or policy.deadline(rule, step.now).as_data()
+            clock = SlaClock(
+                name=rule.name,
+                starts_at=datetime.fromisoformat(planned["starts_at"]),
+                due_at=datetime.fromisoformat(planned["due_at"]),
+                warn_at=datetime.fromisoformat(planned["warn_at"]),
+            )
+            request.clocks.append(clock)
+            have[rule.name] = clock
+    for clock in request.clocks:
+        clock_rule = policy.rule(clock.name)
+        if clock_rule is None or clock.status != "running":
+            continue
+        if step.passed & set(clock_rule.stop):
+            clock.status, clock.met_at = "met", step.now
+        elif step.passed & set(clock_rule.close):
+            clock.status, clock.closed_at = "closed", step.now
+
+
+def _record_of(step: RepairStep) -> ServiceRecord | None:
+    query = select(ServiceRecord).where(ServiceRecord.request_id == step.service_request.id)
+    return step.session.scalars(query).first()
+
+
+def _write_record(step: RepairStep, kind: str, signature: bytes | None) -> None:
+    record = _record_of(step)
+    if record is None:
+        record = ServiceRecord(request_id=step.service_request.id, kind=kind, summary="")
+        step.session.add(record)
+    record.kind = kind
+    data = step.data
+    if kind == "remote":
+        record.summary = str(data.get("remote_solution") or data.get("diagnosis") or "")
+    else:
+        record.summary = str(data.get("work_summary") or "")
+        record.customer_opinion = data.get("customer_opinion")
+        record.signer_name = data.get("signer_name")
+        record.signature_png = signature
+        record.signed_at = step.now
+    record.written_by_id = step.user.id if step.user else None
+
+
+def record_remote_support(step: RepairStep) -> None:
+    if step.data.get("resolved_remotely"):
+        _write_record(step, "remote", None)
+
+
+def file_record(step: RepairStep) -> None:
+    record = _record_of(step)
+    if record is not None and record.filed_at is None:
+        record.filed_at = step.now
+        record.filed_by_id = step.user.id if step.user else None
+        record.archive_number = str(step.data.get("archive_number") or "")[:60] or None
+
+
+def lend_loaner(step: RepairStep) -> None:
+    if step.data.get("loaner_outcome") != "delivered":
+        return
+    serial = str(step.data.get("loaner_serial"))
+    loaner = step.session.scalars(
+        select(LoanerUnit).where(LoanerUnit.serial == serial).with_for_update(of=LoanerUnit)
+    ).first()
+    if loaner is None or loaner.status != "available":
+        raise FormRejected({"loaner_serial": [translate("error.loaner_not_eligible", step.locale)]})
+    loaner.status = "lent"
+    by_id = step.user.id if step.user else None
+    step.session.add(Loan(loaner_id=loaner.id, request_id=step.service_request.id, lent_at=step.now, lent_by_id=by_id))
+
+
+def unit_repaired(step: RepairStep) -> None:
+    """The loaner stays until the customer's unit is repaired (R6), then comes back to the pool."""
+    request = step.service_request
+    for loan in step.session.scalars(select(Loan).where(Loan.request_id == request.id, Loan.returned_at.is_(None))):
+        loan.returned_at = step.now
+        loan.loaner.status = "available"
+    request.status = "resolved"
+
+
+def _money(value: Any) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def deduct_from_deposit(step: RepairStep) -> None:
+    """R10: the customer hired another team for a late repair; its cost comes off the deposit."""
+    request, data = step.service_request, step.data
+    cost = _money(data.get("third_party_cost"))
+    if not data.get("customer_hired_other_team") or cost is None or cost <= 0 or request.contract_id is None:
+        return
+    step.session.add(
+        DepositEntry(
+            contract_id=request.contract_id,
+            at=step.now,
+            amount=-cost,
+            reason=f"{request.number}: {str(data.get('third_party_name') or '')[:200]}",
+            request_id=request.id,
+            by_id=step.user.id if step.user else None,
+        )
+    )
+
+
+def resolved_remotely(step: RepairStep) -> None:
+    step.service_request.status = "resolved"
+
+
+def paid_service_declined(step: RepairStep) -> None:
+    step.service_request.status = "declined"
+
+
+def close_request(step: RepairStep) -> None:
+    if step.service_request.status != "declined":
+        step.service_request.status = "closed"
+
+
+def repair_plugin() -> ProcessPlugin[RepairStep]:
+    return ProcessPlugin(
+        process_id=REPAIR_PROCESS,
+        requires=REQUIRES,
+        case=repair_case,
+        intake_endpoint="repair.new_service_request",
+        work_context=work_context,
+        choices={"dispatch_engineer": engineer_choices, "provide_loaner": loaner_choices},
+        before_complete={
+            "dispatch_engineer": check_engineer,
+            "provide_loaner": check_loaner,
+            "complete_service_record": take_signed_record,
+        },
+        before_every_completion=(plan_started_clocks,),
+        after_every_step=(update_clocks,),
+        after_passing={  # in this order within one step
+            "remote_support": record_remote_support,
+            "file_service_record": file_record,
+            "provide_loaner": lend_loaner,
+            "unit_repaired": unit_repaired,
+            "escalate_resolution": deduct_from_deposit,
+            "end_resolved_remotely": resolved_remotely,
+            "end_paid_service_declined": paid_service_declined,
+        },
+        after_completed=(close_request,),
+    )

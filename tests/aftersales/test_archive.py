@@ -1,0 +1,191 @@
+"""The customer and equipment archive over real HTTP (R1–R3)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, time
+from urllib.parse import quote
+
+import pytest
+
+from app.aftersales.rules.sla import Calendar, Span
+from harness.http_client import call, login
+from harness.servers import LiveServer
+from harness.web_client import WebClient
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def base(live_server: LiveServer) -> str:
+    return live_server.url
+
+
+def test_equipment_lists_units_in_and_out_of_warranty(base: str) -> None:
+    status, units = call(base, "GET", f"{API}/equipment", token=login(base, "engineers1"))
+    assert status == 200 and len(units) == 6
+    by_serial = {u["serial"]: u for u in units}
+    assert by_serial["SN-C3000-0001"]["warranty_end"] == "2024-04-09"  # 2 years from 2022-04-10
+    assert by_serial["SN-C3000-0001"]["in_warranty"] is False
+    assert by_serial["SN-C3000-0004"]["warranty_end"] == "2029-06-30"  # a 6-year contract
+    assert by_serial["SN-C3000-0004"]["in_warranty"] is True
+    assert {"id", "serial", "model", "customer", "warranty_end"} <= by_serial["SN-LP800-0006"].keys()
+
+
+@pytest.mark.parametrize(("query", "expected"), [("C3000", 2), ("第一人民医院", 3), ("sn-gate", 1), ("nothing", 0)])
+def test_equipment_search_by_serial_model_or_customer(base: str, query: str, expected: int) -> None:
+    status, units = call(base, "GET", f"{API}/equipment?q={quote(query)}", token=login(base, "sales1"))
+    assert status == 200 and len(units) == expected
+
+
+def test_unit_page_and_customers_page(base: str) -> None:
+    token = login(base, "after_sales1")
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-GATE", token=token)
+    web = WebClient(base)
+    web.login("after_sales1")
+    status, page = web.get(f"/equipment/{units[0]['id']}")
+    assert status == 200 and "FX-GATE" in page and "2029-07-02" in page
+    status, page = web.get("/customers")
+    assert status == 200 and page.index("市第一人民医院") < page.index("区政务服务中心")  # key customers first
+    assert call(base, "GET", f"{API}/equipment/999999", token=token)[0] == 404
+
+
+def _unit_form(web: WebClient, unit_id: int) -> dict[str, str]:
+    """The edit form's current values, as the browser would post them back."""
+    _, page = web.get(f"/equipment/{unit_id}/edit")
+    values = dict(re.findall(r'<input id="input-(\w+)" name="\w+"\s+type="[^"]+"\s+value="([^"]*)"', page))
+    for name in ("model_id", "customer_id", "department_id", "contract_id"):
+        chosen = re.search(rf'<select id="input-{name}".*?<option value="([^"]*)" selected', page, re.S)
+        values[name] = chosen.group(1) if chosen else ""
+    return values
+
+
+def test_archive_editing_with_checks_on_the_field(base: str) -> None:
+    web = WebClient(base)
+    web.login("after_sales1")
+    fields = {
+        "code": "C-0100",
+        "name": "港务局",
+        "category": "government",
+        "is_key": "true",
+        "departments": "信息中心\n调度室",
+    }
+    status, page = web.post("/customers/new", fields, csrf_from="/customers/new")
+    assert status == 200 and "已保存" in page and "信息中心、调度室" in page
+    status, page = web.post("/customers/new", {**fields, "name": "重复"}, csrf_from="/customers/new")
+    assert status == 400 and "“C-0100”已存在" in page and 'value="重复"' in page  # nothing lost
+    token = login(base, "after_sales1")
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-LP800-0006", token=token)
+    unit_id = units[0]["id"]
+    values = _unit_form(web, unit_id)
+    assert values["serial"] == "SN-LP800-0006" and values["accepted_on"] == "2025-03-05"
+    # a department of another customer is refused on that field
+    _, page = web.get(f"/equipment/{unit_id}/edit")
+    other = re.search(r'<option value="(\d+)">市第一人民医院 · 信息科', page)
+    assert other is not None
+    status, page = web.post(
+        f"/equipment/{unit_id}/edit",
+        {**values, "department_id": other.group(1)},
+        csrf_from=f"/equipment/{unit_id}/edit",
+    )
+    assert status == 400 and "不属于所选客户" in page
+    status, page = web.post(
+        f"/equipment/{unit_id}/edit", {**values, "delivered_on": "2026-01-01"}, csrf_from=f"/equipment/{unit_id}/edit"
+    )
+    assert status == 400 and "日期顺序" in page
+    status, page = web.post(
+        f"/equipment/{unit_id}/edit", {**values, "location": "教学楼 B 座 101"}, csrf_from=f"/equipment/{unit_id}/edit"
+    )
+    assert status == 200 and "教学楼 B 座 101" in page
+    # qc has no business editing the archive
+    qc = WebClient(base)
+    qc.login("qc1")
+    assert qc.post("/customers/new", fields, csrf_from="/customers/new")[0] == 403
+
+
+def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -> None:
+    web = WebClient(base)
+    web.login("office1")
+    status, page = web.get("/contracts")
+    assert status == 200 and "HT-2025-003" in page
+    target = re.findall(r"/contracts/(\d+)/edit", page)[-1]  # HT-2025-003, the school's
+    _, form = web.get(f"/contracts/{target}/edit")
+    values = dict(re.findall(r'<input id="input-(\w+)" name="\w+"\s+type="[^"]+"\s+value="([^"]*)"', form))
+    values["customer_id"] = re.search(
+        r'<select id="input-customer_id".*?<option value="([^"]*)" selected', form, re.S
+    ).group(1)  # type: ignore[union-attr]
+    bad = {**values, "sla_policy": '{"calendar": "lunar", "clocks": []}'}
+    status, page = web.post(f"/contracts/{target}/edit", bad, csrf_from=f"/contracts/{target}/edit")
+    assert status == 400 and "calendar: &#39;lunar&#39; is not one of" in page
+    status, page = web.post(
+        f"/contracts/{target}/edit", {**values, "sla_policy": "{oops"}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 400 and "不是有效的 JSON" in page
+    bad_prices = {**values, "sla_policy": "{}", "part_prices": "ROLLER-LP800 = 40\nNO-SUCH-PART = 1"}
+    status, page = web.post(f"/contracts/{target}/edit", bad_prices, csrf_from=f"/contracts/{target}/edit")
+    assert status == 400 and "第 2 行" in page
+    values["part_prices"] = "ROLLER-LP800 = 40"
+    policy = {
+        "calendar": "working_hours",
+        "working_hours": {"start": "09:00", "end": "17:00"},
+        "clocks": [
+            {"name": name, "target": "PT2H", "stop": ["remote_support"]}
+            for name in ("response", "arrival", "resolution", "loaner", "record_filing")
+        ],
+    }
+    status, page = web.post(
+        f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(policy)}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 200 and "已保存" in page and "工作时间" in page
+    edit_page = web.get(f"/contracts/{target}/edit")[1]
+    assert "ROLLER-LP800 = 40.00" in edit_page
+    token = login(base, "after_sales1")
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-LP800-0006", token=token)
+    status, created = call(
+        base,
+        "POST",
+        f"{API}/service-requests",
+        {"equipment_id": units[0]["id"], "channel": "phone", "description": "夜间报修"},
+        token=token,
+    )
+    assert status == 201
+    response = next(c for c in created["sla"] if c["name"] == "response")
+    reported = datetime.fromisoformat(created["reported_at"])
+    hours = Calendar("working_hours", "Asia/Shanghai", time(9, 0), time(17, 0))
+    assert datetime.fromisoformat(response["due_at"]) == hours.add(reported, Span(0, 7200))  # working time only
+
+
+def test_letters_and_replies_are_numbered_and_filed_per_unit(base: str) -> None:
+    """R4: each incoming letter and its reply numbered and filed under the unit."""
+    token = login(base, "after_sales1")
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-GATE-0005", token=token)
+    unit_id = units[0]["id"]
+    web = WebClient(base)
+    web.login("after_sales1")
+    letter = {
+        "direction": "incoming",
+        "channel": "letter",
+        "correspondent": "区政务服务中心办公室",
+        "subject": "门禁故障",
+    }
+    status, page = web.post(f"/equipment/{unit_id}/correspondence", letter, csrf_from=f"/equipment/{unit_id}")
+    assert status == 200 and re.search(r"LH\d{4}-\d{5}", page)
+    incoming = re.search(r'<option value="(\d+)">(LH\d{4}-\d{5}) · 门禁故障', page)
+    assert incoming is not None
+    reply = {
+        "direction": "outgoing",
+        "channel": "email",
+        "correspondent": "区政务服务中心",
+        "subject": "复：门禁故障",
+        "reply_to": incoming.group(1),
+    }
+    status, page = web.post(
+        f"/equipment/{unit_id}/correspondence", {**reply, "subject": ""}, csrf_from=f"/equipment/{unit_id}"
+    )
+    assert status == 400 and "此项为必填项" in page
+    status, page = web.post(f"/equipment/{unit_id}/correspondence", reply, csrf_from=f"/equipment/{unit_id}")
+    assert status == 200 and re.search(r"FH\d{4}-\d{5}", page)
+    status, body = call(base, "GET", f"{API}/equipment/{unit_id}", token=token)
+    assert [c["direction"] for c in body["correspondence"]] == ["outgoing", "incoming"]
+    assert {"service_requests", "parts"} <= body.keys()

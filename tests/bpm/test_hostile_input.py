@@ -1,0 +1,212 @@
+"""The hostile-input corpus: each input gets a clear refusal (a 4xx or a named problem),
+nothing executes, nothing leaks, and the server stays up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.bpm.engine import DiagramInvalid, EngineError, ProcessRun, parse_diagram
+from harness.data import REGISTER
+from harness.http_client import call, login, upload
+from harness.servers import LiveServer
+from harness.web_client import WebClient
+
+from .test_engine import SCRIPT_DIAGRAM
+
+API = "/api/v1"
+ROOT = Path(__file__).resolve().parents[2]
+COMPLAINT = (ROOT / "bpmn" / "complaint_handling.bpmn").read_text()
+
+# --- XML -----------------------------------------------------------------------------------
+HOSTILE_XML: dict[str, bytes] = {
+    "xxe_local_file": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+    "xxe_network": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]><r>&x;</r>',
+    "external_dtd": b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "http://127.0.0.1:9/evil.dtd"><r/>',
+    "parameter_entity": b'<!DOCTYPE r [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><r/>',
+    "billion_laughs": b'<!DOCTYPE l [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;">]><l>&d;</l>',
+    "doctype_in_utf16": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY x SYSTEM '
+    '"file:///etc/passwd">]><r>&x;</r>'.encode("utf-16"),
+    "huge_file": b"<r>" + b"<a/>" * 600_000 + b"</r>",
+    "deep_nesting": b"<a>" * 5000 + b"</a>" * 5000,
+    "wide_tree": b"<r>" + b"<a></a>" * 30_000 + b"</r>",
+    "binary_garbage": bytes(range(256)) * 10,
+    "not_bpmn": b'<?xml version="1.0"?><html><body>hello</body></html>',
+    "xinclude": b'<?xml version="1.0"?><r xmlns:xi="http://www.w3.org/2001/XInclude">'
+    b'<xi:include href="/etc/passwd" parse="text"/></r>',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_XML))
+def test_hostile_xml_is_refused_with_a_reason(name: str) -> None:
+    with pytest.raises(DiagramInvalid) as info:
+        parse_diagram(HOSTILE_XML[name])
+    problem = info.value.problems[0]
+    assert problem.message
+    assert "root:" not in problem.message
+
+
+# --- scripts and expressions ---------------------------------------------------------------
+HOSTILE_SCRIPTS: dict[str, str] = {
+    "import_os": "import os\nos.system('touch /tmp/shouhou-pwned')",
+    "dunder_import": "__import__('os').system('id')",
+    "subclasses_walk": "x = ().__class__.__base__.__subclasses__()",
+    "getattr_dunder": "x = getattr((), '__class__')",
+    "format_walk": "x = '{0.__class__}'.format(1)",
+    "open_file": "x = open('/etc/passwd').read()",
+    "eval_builtin": "x = eval('1+1')",
+    "exec_builtin": "exec('import os')",
+    "globals_peek": "x = globals()",
+    "class_definition": "class A:\n    pass",
+    "endless_loop": "while True:\n    pass",
+    "string_bomb": "x = 'a' * 10**10",
+    "list_bomb": "x = [0] * 10**9",
+    "power_bomb": "x = 2 ** 10**9",
+    "pow_builtin_bomb": "x = pow(10, 10**9)",
+    "shift_bomb": "x = 1 << 10**10",
+    "percent_format_bomb": "x = '%999999999d' % 1",
+    "fstring_width_bomb": "x = f'{1:>999999999}'",
+    "padding_bomb": "x = 'a'.ljust(10**10)",
+    "doubling_loop": "s = 'ab'\nwhile True:\n    s = s + s",
+    "inplace_bomb": "s = 'a'\ns *= 10**10",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SCRIPTS))
+def test_hostile_script_task_is_refused_or_fails_cleanly(name: str, tmp_path: Path) -> None:
+    diagram = SCRIPT_DIAGRAM.replace("{script}", HOSTILE_SCRIPTS[name].replace("<", "&lt;")).encode()
+    with pytest.raises((DiagramInvalid, EngineError)):
+        ProcessRun.start(parse_diagram(diagram), {})
+    assert not Path("/tmp/shouhou-pwned").exists()
+
+
+def _with_condition(condition: str) -> bytes:
+    return COMPLAINT.replace(
+        ">confirmed</bpmn:conditionExpression>", f">{condition}</bpmn:conditionExpression>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["__import__('os').system('id')", "().__class__.__base__", "[x for x in ().__class__.__mro__]", "'a' * 10**10"],
+)
+def test_hostile_gateway_conditions_are_refused_or_fail_cleanly(condition: str) -> None:
+    with pytest.raises((DiagramInvalid, EngineError)):
+        model = parse_diagram(_with_condition(condition))
+        run = ProcessRun.start(model, {})
+        for element in ("register_complaint", "contact_customer", "confirm_complaint"):
+            task = next(t for t in run.ready_tasks() if t.element_id == element)
+            run.complete_user_task(task.task_id, {"confirmed": True})
+
+
+@pytest.mark.parametrize("expression", ["__import__('os').getcwd()", "().__class__", "'P' + 'T1H' * 10**9"])
+def test_hostile_timer_expressions_are_refused_or_fail_cleanly(expression: str) -> None:
+    diagram = COMPLAINT.replace('"PT1H"</bpmn:timeDuration>', f"{expression}</bpmn:timeDuration>").encode()
+    with pytest.raises((DiagramInvalid, EngineError)):
+        model = parse_diagram(diagram)
+        run = ProcessRun.start(model, {})
+        task = next(t for t in run.ready_tasks() if t.element_id == "register_complaint")
+        run.complete_user_task(task.task_id, {})
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def base(live_server: LiveServer) -> str:
+    return live_server.url
+
+
+def _open_task(base: str, token: str) -> str:
+    status, body = call(base, "POST", f"{API}/process-instances", {"process_id": "complaint_handling"}, token)
+    assert status == 201
+    return str(body["open_tasks"][0]["id"])
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "status"),
+    [
+        ("oversized_json", b'{"data": {"description": "' + b"x" * (5 * 1024 * 1024) + b'"}}', 413),
+        ("deeply_nested_json", b'{"data": ' + b'{"a": ' * 100 + b"1" + b"}" * 101, 400),
+        ("nested_arrays", b"[" * 100_000 + b"]" * 100_000, 400),
+        ("data_is_a_list", b'{"data": [1, 2, 3]}', 400),
+        ("data_is_a_string", b'{"data": "x"}', 400),
+        ("wrong_field_types", json.dumps({"data": {**REGISTER, "quantity": "many", "ship_date": 5}}).encode(), 400),
+        ("unknown_fields", json.dumps({"data": {**REGISTER, "is_admin": True}}).encode(), 400),
+        ("dunder_keys", json.dumps({"data": {**REGISTER, "__class__": 1}}).encode(), 400),
+        ("invalid_utf8", b'{"data": {"customer": "\xff\xfe"}}', 400),
+        ("nan", b'{"data": {"quantity": NaN}}', 400),
+    ],
+)
+def test_hostile_json_gets_a_4xx_and_the_server_stays_up(base: str, name: str, raw: bytes, status: int) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    answer_status, body = call(base, "POST", f"{API}/tasks/{task_id}/complete", token=token, raw=raw)
+    assert answer_status == status, body
+    assert isinstance(body, dict) and "error" in body  # JSON, not an HTML page or a stack trace
+    assert call(base, "GET", f"{API}/tasks/{task_id}", token=token)[0] == 200  # still open, server up
+
+
+def test_hostile_upload_through_the_api_is_a_400(base: str) -> None:
+    token = login(base, "process_owners1")
+    for name in ("xxe_local_file", "billion_laughs", "deep_nesting"):
+        status, body = upload(base, f"{API}/process-definitions", f"{name}.bpmn", HOSTILE_XML[name], token)
+        assert status == 400 and body["problems"], name
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer forged-token", "Basic YWRtaW46YWRtaW4=", "bearer  "])
+def test_requests_without_a_valid_token_are_401(base: str, header: str) -> None:
+    headers = {"Authorization": header} if header else {}
+    status, body = call(base, "GET", f"{API}/tasks", headers=headers)
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+
+
+def test_one_users_ids_in_anothers_requests(base: str) -> None:
+    task_id = _open_task(base, login(base, "after_sales1"))
+    outsider = login(base, "engineers1")
+    for method, path, body in [
+        ("GET", f"/tasks/{task_id}", None),
+        ("POST", f"/tasks/{task_id}/claim", None),
+        ("POST", f"/tasks/{task_id}/draft", {"data": {"customer": "x"}}),
+        ("POST", f"/tasks/{task_id}/complete", {"data": REGISTER}),
+    ]:
+        status, _ = call(base, method, API + path, body, outsider)
+        assert status == 404, (method, path)
+
+
+def test_markup_in_form_fields_is_shown_as_text_to_other_users(base: str) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    status, instance = call(
+        base, "POST", f"{API}/tasks/{task_id}/complete", {"data": {**REGISTER, "customer": evil}}, token
+    )
+    assert status == 200
+    reader = WebClient(base)
+    reader.login("after_sales_leads1")
+    status, page = reader.get(f"/instances/{instance['id']}")
+    assert status == 200
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/login", {"username": "after_sales1", "password": "shouhou-demo"}),
+        ("/logout", {}),
+        ("/start", {"process_id": "complaint_handling"}),
+        ("/tasks/{task}", {"action": "claim"}),
+        ("/tasks/{task}", {"action": "release"}),
+        ("/tasks/{task}", {"action": "draft", "customer": "x"}),
+        ("/tasks/{task}", {"action": "complete", **{k: str(v) for k, v in REGISTER.items()}}),
+    ],
+)
+def test_every_web_form_needs_its_csrf_token(base: str, path: str, fields: dict[str, str]) -> None:
+    client = WebClient(base)
+    client.login("after_sales1")
+    task_id = _open_task(base, login(base, "after_sales1"))
+    status, body = client.post(path.format(task=task_id), fields)
+    assert status == 400 and "页面已过期" in body
+    assert call(base, "GET", f"{API}/tasks/{task_id}", token=login(base, "after_sales1"))[1]["status"] == "ready"

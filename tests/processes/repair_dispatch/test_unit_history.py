@@ -1,0 +1,57 @@
+"""A unit's history (R2) shows each reader only what they may see: the repair section lists a
+service request, and the history its instance, only for readers of the request itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.aftersales.archive import service as archive
+from app.aftersales.archive.models import EquipmentUnit
+from app.bpm.errors import NotFound
+from app.processes.repair_dispatch import service as requests_service
+from app.processes.repair_dispatch.service import FaultReport
+from harness.apps import user
+from harness.servers import LiveServer
+from harness.web_client import WebClient
+
+T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+def test_a_reader_outside_the_repair_process_sees_no_request_of_the_unit(session: Session) -> None:
+    unit = session.scalars(select(EquipmentUnit).where(EquipmentUnit.serial == "SN-C3000-0004")).one()
+    desk = user(session, "after_sales1")
+    request = requests_service.report_fault(session, desk, FaultReport(unit.id, "phone", "卡纸"), now=T0)
+    sources = [requests_service.unit_section]
+
+    for_desk = archive.unit_history(session, desk, unit.id, sources)
+    assert request.instance_id in {i.id for i in for_desk.instances}
+    assert request.id in {r.id for r in for_desk.sections[0].values["requests"]}
+    assert request.number in {r["number"] for r in for_desk.sections[0].api["service_requests"]}
+
+    qc = user(session, "qc1")
+    with pytest.raises(NotFound):  # the request's own page refuses QC...
+        requests_service.get_request(session, qc, request.id)
+    for_qc = archive.unit_history(session, qc, unit.id, sources)  # ...and so does the unit's history
+    assert request.instance_id not in {i.id for i in for_qc.instances}
+    assert for_qc.sections[0].values["requests"] == [] and for_qc.sections[0].api["service_requests"] == []
+    assert for_qc.view.unit.serial == "SN-C3000-0004"  # the unit itself is archive data anyone may read
+
+
+def test_only_who_may_report_a_fault_is_offered_the_intake(live_server: LiveServer) -> None:
+    """QC neither sees the 登记报修 buttons nor gets the intake form; the service desk does."""
+    qc = WebClient(live_server.url)
+    qc.login("qc1")
+    assert 'id="report-fault-for-unit"' not in qc.get("/equipment/4")[1]
+    assert 'id="new-service-request"' not in qc.get("/service-requests")[1]
+    assert 'id="edit-unit"' not in qc.get("/equipment/4")[1]
+    assert qc.get("/service-requests/new")[0] == 403
+    assert qc.get("/equipment/4/edit")[0] == 403
+    desk = WebClient(live_server.url)
+    desk.login("after_sales1")
+    page = desk.get("/equipment/4")[1]
+    assert 'id="report-fault-for-unit"' in page and 'id="edit-unit"' in page
+    assert desk.get("/service-requests/new")[0] == 200
