@@ -324,7 +324,7 @@ SEED_POLICY: dict[str, Any] = {
             "start": "complete_service_record",
             "target": "P5D",
             "warn_before": "P1D",
-            "stop": ["file_service_record"],
+            "stop": ["record_filed"],  # filed, not merely checked: a returned record keeps it running
         },
     ],
 }

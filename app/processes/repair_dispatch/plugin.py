@@ -25,6 +25,7 @@ from app.i18n import translate
 from app.processes.repair_dispatch.models import Loan, ServiceRecord, ServiceRequest, SlaClock
 from app.processes.repair_dispatch.service import (
     REPAIR_PROCESS,
+    ClockView,
     clock_views,
     eligible_loaners,
     policy_of,
@@ -37,7 +38,7 @@ REQUIRES = {
     "dispatch_engineer": USER_TASK,
     "arrive_on_site": USER_TASK,
     "complete_service_record": USER_TASK,
-    "file_service_record": USER_TASK,
+    "record_filed": THROW_EVENT,
     "provide_loaner": USER_TASK,
     "escalate_resolution": USER_TASK,
     "unit_repaired": THROW_EVENT,
@@ -71,16 +72,26 @@ def repair_case(ctx: StepContext) -> RepairStep | None:
 # -- the page beside a repair task -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RepairCase:
+    """What a repair task's page shows beside the form: the request's clocks, and why the
+    service record was returned when filing found it incomplete."""
+
+    clocks: list[ClockView]
+    returned_because: str | None
+
+
 def work_context(step: RepairStep) -> WorkContext:
     """The request behind a repair task: its number, unit, customer and SLA clocks."""
     request = step.service_request
     label = f"{request.number} · {request.unit.serial} · {request.unit.customer.name}"
+    returned = (step.data.get("checked") is False and str(step.data.get("return_reason") or "")) or None
     return WorkContext(
         label,
         "repair.service_request_page",
         {"request_id": request.id},
-        template="repair_dispatch/_clocks.html",
-        details=clock_views(request, step.now),
+        template="repair_dispatch/_case.html",
+        details=RepairCase(clock_views(request, step.now), returned),
     )
 
 
@@ -300,7 +311,7 @@ def repair_plugin() -> ProcessPlugin[RepairStep]:
         after_every_step=(update_clocks,),
         after_passing={  # in this order within one step
             "remote_support": record_remote_support,
-            "file_service_record": file_record,
+            "record_filed": file_record,
             "provide_loaner": lend_loaner,
             "unit_repaired": unit_repaired,
             "escalate_resolution": deduct_from_deposit,

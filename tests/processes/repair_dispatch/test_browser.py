@@ -75,10 +75,16 @@ def test_report_a_fault_and_follow_it_to_the_signed_record(browser: webdriver.Ch
 
     log_in(browser, base, "after_sales1")
     open_task(browser, base, instance_id, "服务记录交售后存档")
+    browser.find_element(By.CSS_SELECTOR, '#field-checked input[value="false"]').click()  # 否: the reason
+    assert browser.find_element(By.ID, "input-return_reason").is_displayed()
+    assert not browser.find_element(By.ID, "input-archive_number").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, '#field-checked input[value="true"]').click()  # 是: the number
+    assert not browser.find_element(By.ID, "input-return_reason").is_displayed()
     browser.find_element(By.ID, "input-archive_number").send_keys("SH-2026-0101")
-    browser.find_element(By.CSS_SELECTOR, '#field-checked input[value="true"]').click()
     click_and_wait(browser, By.ID, "complete-task")
     browser.get(request_url)
+    record = browser.find_element(By.ID, "service-record").text
+    assert "服务内容" in record and "故障描述" not in record  # the record reads right
     assert "王老师" in browser.find_element(By.ID, "record-signer").text
     assert "SH-2026-0101" in browser.find_element(By.ID, "record-filed").text
     signature = browser.find_element(By.ID, "record-signature")

@@ -18,6 +18,7 @@ from app.aftersales.warehouse.models import LoanerUnit, SparePart
 from app.bpm import tasks, timers
 from app.bpm.errors import Conflict, FormRejected, ServiceError
 from app.bpm.models import HumanTask
+from app.bpm.plugins import StepContext, registry_of
 from app.processes.repair_dispatch import service as requests_service
 from app.processes.repair_dispatch.service import FaultReport
 from harness.apps import user
@@ -232,6 +233,37 @@ def test_in_warranty_repair_on_site_with_loaner_and_signed_record(session: Sessi
     assert clocks(session, request.id, T0)["record_filing"].due_at == T0 + timedelta(days=5, hours=21)
     png = requests_service.signature_png(session, desk, request.id)
     assert png.startswith(b"\x89PNG")
+
+    # 否 at filing: the incomplete record goes back to the engineer with the reason, nothing is
+    # filed, the request is not closed and the 5-day filing clock keeps running
+    day1 = T0 + timedelta(days=1)
+    for answer, missing in (({"checked": False}, "return_reason"), ({"checked": True}, "archive_number")):
+        with pytest.raises(FormRejected) as rejected:
+            complete(session, "after_sales1", instance_id, "file_service_record", answer, day1)
+        assert missing in rejected.value.errors
+    complete(
+        session,
+        "after_sales1",
+        instance_id,
+        "file_service_record",
+        {"checked": False, "return_reason": "缺客户意见"},
+        day1,
+    )
+    returned = requests_service.request_view(session, desk, request.id, now=day1)
+    assert returned.record is not None and returned.record.filed_at is None
+    assert returned.request.status == "resolved"
+    filing = clocks(session, request.id, day1)["record_filing"]
+    assert (filing.status, filing.met_at) == ("running", None)
+    correction = open_task(session, instance_id, "correct_service_record")
+    assert correction.assignee is not None and correction.assignee.username == "engineers2"
+    instance = correction.instance
+    context = (
+        registry_of(session)
+        .for_process("repair_dispatch")
+        .context_of(StepContext(session, instance, correction.assignee, day1, "zh_CN", dict(instance.data)))
+    )
+    assert context is not None and context.details.returned_because == "缺客户意见"  # shown beside the task
+    complete(session, "engineers2", instance_id, "correct_service_record", {"correction_notes": "已补客户意见"}, day1)
     complete(
         session,
         "after_sales1",
@@ -240,6 +272,8 @@ def test_in_warranty_repair_on_site_with_loaner_and_signed_record(session: Sessi
         {"archive_number": "SH-2026-001", "checked": True},
         T0 + timedelta(days=2),
     )
+    filing = clocks(session, request.id, T0 + timedelta(days=2))["record_filing"]
+    assert (filing.status, filing.met_at) == ("met", T0 + timedelta(days=2))
     view = requests_service.request_view(session, desk, request.id, now=T0 + timedelta(days=2))
     assert view.record is not None and view.record.filed_at == T0 + timedelta(days=2)
     assert view.record.signer_name == "王老师" and view.request.status == "resolved"
