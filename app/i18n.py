@@ -417,6 +417,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.running": {"zh_CN": "进行中", "en": "Running"},
     "status.completed": {"zh_CN": "已完成", "en": "Completed"},
     "status.error": {"zh_CN": "出错", "en": "Error"},
+    "task.kept_input": {
+        "zh_CN": "您填写但未能提交的内容（请另行保存）",
+        "en": "What you typed, not submitted (copy it if you need it)",
+    },
+    "task.kept_signature": {"zh_CN": "（已签名，未保存）", "en": "(signed, not saved)"},
     "instance.failed": {"zh_CN": "流程实例已停止", "en": "This instance stopped"},
     "instance.retry": {"zh_CN": "排除原因后重试", "en": "Retry (after fixing the cause)"},
     "instance.retried": {

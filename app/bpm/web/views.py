@@ -172,13 +172,18 @@ def task_page(task_id: str) -> Any:
     return _render_task(task_id)
 
 
-def _render_task(task_id: str, values: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None) -> Any:
+def _render_task(
+    task_id: str,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int | None = None,
+) -> Any:
     view = tasks.task_view(db.session(), _user(), task_id, current_locale())
     shown = values if values is not None else view.data
     form_fields = (
         field_views(view.form, current_locale(), shown, errors or {}, _tz(), view.choices) if view.form else []
     )
-    status = 400 if errors else 200
+    status = status or (400 if errors else 200)
     names = users.group_names(db.session(), current_locale())
     context = _work_context(view.task.instance)
     return render_template(
@@ -189,6 +194,7 @@ def _render_task(task_id: str, values: dict[str, Any] | None = None, errors: dic
         errors=errors or {},
         group_names=names,
         context=context,
+        kept=values is not None and view.task.status != "ready",
     ), status
 
 
@@ -224,9 +230,9 @@ def task_action(task_id: str) -> Any:
         flash(_t("form.has_errors"), "error")
         return _render_task(task_id, values=data, errors=err.errors)
     except ServiceError as err:
-        if err.status == 409:
+        if err.status == 409:  # someone else was first: what this user typed is shown back, not lost
             flash(translate(err.message_key, current_locale(), **err.params), "error")
-            return redirect(url_for("web.worklist"))
+            return _render_task(task_id, values=data, status=409)
         raise
     flash(_t("task.completed"), "success")
     follow_up = tasks.worklist(session_, user, instance.id)

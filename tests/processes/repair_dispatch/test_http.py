@@ -173,3 +173,24 @@ def test_service_desk_pages(base: str) -> None:
     assert status == 200 and "数量必须是" in page
     status, page = web.get("/start")
     assert status == 200 and "/service-requests/new" in page
+
+
+def test_the_second_of_two_engineers_gets_what_they_typed_back(base: str) -> None:
+    """Two engineers submit the same task: the second sees the conflict and their own input."""
+    token = login(base, "after_sales1")
+    status, created = call(
+        base, "POST", f"{API}/service-requests", {"equipment_id": 4, "channel": "phone", "description": "卡纸"}, token
+    )
+    assert status == 201
+    _, instance = call(base, "GET", f"{API}/process-instances/{created['process_instance_id']}", token=token)
+    [task] = instance["open_tasks"]
+    first, second = WebClient(base), WebClient(base)
+    first.login("engineers1")
+    second.login("engineers2")
+    page = f"/tasks/{task['id']}"
+    token_second = second.csrf_token(page)  # both have the form open
+    fields = {"action": "complete", "resolved_remotely": "false"}
+    assert first.post(page, {**fields, "contact_summary": "一号已电话联系"}, csrf_from=page)[0] == 200
+    status, body = second.post(page, {**fields, "contact_summary": "二号的电话记录", "csrf_token": token_second})
+    assert status == 409
+    assert 'id="kept-input"' in body and "二号的电话记录" in body and "否" in body  # nothing typed is lost
