@@ -447,6 +447,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sr.record_summary_on_site": {"zh_CN": "服务内容", "en": "Work done"},
     "sr.record_summary_remote": {"zh_CN": "远程解决方案", "en": "Remote solution"},
     "sr.customer_opinion": {"zh_CN": "客户意见", "en": "Customer's opinion"},
+    "error.in_future": {"zh_CN": "不能晚于现在", "en": "Cannot be later than now"},
+    "error.date_in_past": {"zh_CN": "不能早于今天", "en": "Cannot be before today"},
+    "error.defective_over_quantity": {
+        "zh_CN": "不良数量不能超过数量（{quantity}）",
+        "en": "More defective pieces than pieces ({quantity})",
+    },
     "sr.record_returned": {"zh_CN": "服务记录存档时被退回", "en": "The service record was returned when filing"},
     "action.part_issued": {"zh_CN": "领用备件", "en": "Part issued"},
     "action.part_returned": {"zh_CN": "退回备件", "en": "Part returned"},

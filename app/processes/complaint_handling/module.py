@@ -1,14 +1,11 @@
-"""Complaint handling (客户投诉处理, R12–R17): bpmn/complaint_handling.bpmn. Its diagram and
-forms are all it does so far; it has a plugin with no hooks, so that it is listed like every
-other process and its later hooks land here."""
+"""Complaint handling (客户投诉处理, R12–R17): bpmn/complaint_handling.bpmn and its plugin
+(plugin.py: checks the forms cannot express alone)."""
 
 from __future__ import annotations
 
 from app.bpm.modules import Module
-from app.bpm.plugins import plain_process
-
-COMPLAINT_PROCESS = "complaint_handling"
+from app.processes.complaint_handling.plugin import COMPLAINT_PROCESS, complaint_plugin
 
 
 def complaint_handling_module() -> Module:
-    return Module(name=COMPLAINT_PROCESS, plugin=plain_process(COMPLAINT_PROCESS))
+    return Module(name=COMPLAINT_PROCESS, plugin=complaint_plugin())
