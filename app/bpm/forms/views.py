@@ -79,7 +79,7 @@ def field_views(
                 name=spec.name,
                 label=spec.title(locale),
                 widget=_widget(spec, spec.name in choices),
-                required=spec.required,
+                required=spec.required or _required_when_shown(spec, form),
                 options=options,
                 value=_html_value(spec, values.get(spec.name), tz),
                 errors=tuple(errors.get(spec.name, [])),
@@ -143,3 +143,11 @@ def coerce_html_form(form: FormDefinition, raw: dict[str, list[str]], tz: tzinfo
                 value = datetime.fromisoformat(value).replace(tzinfo=tz).isoformat()
         data[spec.name] = value
     return data  # other posted names (csrf_token, action, anything forged) are not form data
+
+
+def _required_when_shown(spec: FieldSpec, form: FormDefinition) -> bool:
+    """A field shown only under a condition that makes it required is required whenever it is
+    seen: it carries its `*` before the first submit, not only in the error after it."""
+    return spec.show_if is not None and any(
+        spec.show_if == condition and spec.name in names for condition, names in form.conditional_required
+    )
