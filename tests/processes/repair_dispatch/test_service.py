@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.aftersales.archive import service as archive
 from app.aftersales.archive.models import EquipmentUnit
 from app.aftersales.warehouse.models import LoanerUnit, SparePart
-from app.bpm import tasks, timers
+from app.bpm import definitions, tasks, timers
 from app.bpm.errors import Conflict, FormRejected, ServiceError
 from app.bpm.models import HumanTask
 from app.bpm.plugins import StepContext, registry_of
@@ -421,6 +421,10 @@ def test_late_repair_another_team_is_deducted_from_the_deposit(session: Session)
         "third_party_name": "某技术公司",
         "third_party_cost": 3200,
     }
+    hired_without_facts = {k: v for k, v in escalation.items() if not k.startswith("third_party")}
+    with pytest.raises(FormRejected) as rejected:  # another team: its name and cost are required
+        complete(session, "after_sales_leads1", instance_id, "escalate_resolution", hired_without_facts, T0)
+    assert set(rejected.value.errors) == {"third_party_name", "third_party_cost"}
     complete(session, "after_sales_leads1", instance_id, "escalate_resolution", escalation, T0 + timedelta(hours=26))
     ledger = archive.deposit_ledger(session, desk, request.contract_id)
     assert ledger.balance == before - Decimal("3200")
@@ -441,3 +445,15 @@ def test_bad_intake_is_refused_with_a_reason(session: Session) -> None:
     assert err.value.status == 404
     stock = session.scalars(select(SparePart).where(SparePart.code == "ROLLER-LP800")).one().on_hand
     assert stock > 0
+
+
+def test_only_the_resolution_escalation_offers_another_team(session: Session) -> None:
+    """Hiring another team at the deposit's cost (R10) belongs to the repair deadline, not to
+    a late response, arrival, loaner or filing."""
+    loaded = definitions.loaded(definitions.latest(session, "repair_dispatch"))
+    tasks_by_form = {t.element_id: t.form for t in loaded.model.user_tasks.values()}
+    for element in ("escalate_response", "escalate_arrival", "escalate_loaner", "escalate_record_filing"):
+        form = loaded.forms[tasks_by_form[element] or ""]
+        assert form.field_names == {"reason", "action_taken"}, element
+    resolution = loaded.forms[tasks_by_form["escalate_resolution"] or ""]
+    assert {"customer_hired_other_team", "third_party_name", "third_party_cost"} <= resolution.field_names
