@@ -58,6 +58,20 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(config.timezone)
 
 
+def remaining_time(seconds: float, locale: str) -> str:
+    """One format for every remaining (or overdue, negative) time: the two largest units in
+    words, "59 分钟", "1 小时 59 分钟", "4 天 23 小时"."""
+    minutes = int(abs(seconds) // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        text = translate("time.days_hours", locale, d=days, h=hours)
+    elif hours:
+        text = translate("time.hours_minutes", locale, h=hours, m=mins)
+    else:
+        text = translate("time.minutes", locale, n=mins)
+    return translate("time.overdue", locale, t=text) if seconds < 0 else text
+
+
 @web_blueprint.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     tz = _tz()
@@ -70,9 +84,7 @@ def _template_helpers() -> dict[str, Any]:
         return tasks.task_title(task, locale)
 
     def duration(seconds: float) -> str:
-        minutes = int(abs(seconds) // 60)
-        text = f"{minutes // 60}:{minutes % 60:02d}" if minutes >= 60 else _t("time.minutes", n=minutes)
-        return f"-{text}" if seconds < 0 else text
+        return remaining_time(seconds, locale)
 
     user = g.get("user")
     return {
