@@ -450,6 +450,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sr.record_summary_on_site": {"zh_CN": "服务内容", "en": "Work done"},
     "sr.record_summary_remote": {"zh_CN": "远程解决方案", "en": "Remote solution"},
     "sr.customer_opinion": {"zh_CN": "客户意见", "en": "Customer's opinion"},
+    "complaint.case": {"zh_CN": "客户投诉 · {customer}", "en": "Complaint · {customer}"},
     "error.in_future": {"zh_CN": "不能晚于现在", "en": "Cannot be later than now"},
     "error.date_in_past": {"zh_CN": "不能早于今天", "en": "Cannot be before today"},
     "error.defective_over_quantity": {

@@ -14,7 +14,7 @@ from app.bpm import audit, definitions
 from app.bpm.engine import RESERVED_NAMES, EngineError, OpenWork, ProcessRun
 from app.bpm.errors import Conflict, Forbidden, NotFound, ProcessFailed, ServiceError
 from app.bpm.models import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessTimer, User, utcnow
-from app.bpm.plugins import plugin_for
+from app.bpm.plugins import StepContext, WorkContext, plugin_for
 from app.bpm.policies import can_retry, can_start, can_view_instance, can_view_task, sees_every_instance, works_in
 from app.bpm.runs import StepWrites, save_run
 
@@ -110,6 +110,15 @@ def get_instance(session: Session, user: User, instance_id: int) -> ProcessInsta
 def visible_instances(session: Session, user: User, query: Select[ProcessInstance]) -> list[ProcessInstance]:
     """The instances a query finds that the user may see (the rule of `get_instance`)."""
     return [instance for instance in session.scalars(query) if may_view(user, instance)]
+
+
+def work_context(
+    session: Session, user: User, instance: ProcessInstance, locale: str, element_id: str | None = None
+) -> WorkContext | None:
+    """The case behind an instance as its process's plugin describes it, for the step at
+    `element_id` (a task) or for the instance as a whole."""
+    context = StepContext(session, instance, user, utcnow(), locale, dict(instance.data), element_id=element_id)
+    return plugin_for(session, instance.process_id).context_of(context)
 
 
 def mark_failed(

@@ -26,16 +26,26 @@ Choices = dict[str, list[tuple[str, str]]]  # field -> [(value, label)]
 
 
 @dataclass(frozen=True)
-class WorkContext:
-    """What a task or instance page shows of the business object behind the instance: a
-    label, a link (endpoint and arguments) and, optionally, a partial template of the plugin's
-    own drawn with `details` (a process may show its deadlines this way)."""
+class Fact:
+    """One fact of a case as a person reads it: a label and a value, both in their language."""
 
     label: str
-    endpoint: str
-    args: dict[str, Any]
+    value: str
+
+
+@dataclass(frozen=True)
+class WorkContext:
+    """What a task or instance page (and the API's task object, as `case`) shows of the case
+    behind the instance: a label, a link (endpoint and arguments) when the case has a page of
+    its own, the facts this step needs, and optionally a partial template of the plugin's own
+    drawn with `details` (a process may show its deadlines this way)."""
+
+    label: str
+    endpoint: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
     template: str | None = None
     details: Any = None
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,8 @@ class ProcessPlugin(Generic[CaseT]):
     after_passing: Mapping[str, ElementHook[CaseT]] = field(default_factory=dict)
     after_completed: Sequence[ElementHook[CaseT]] = ()
     work_context: Callable[[CaseT], WorkContext | None] | None = None
+    # A short line for worklist rows from the instance's data alone (no query per row).
+    row_label: Callable[[Mapping[str, Any]], str] | None = None
     # A process whose instances only its own intake page may start (it prepares their data,
     # such as deadlines computed from a contract): that page's endpoint.
     intake_endpoint: str | None = None
@@ -151,6 +163,9 @@ class ProcessPlugin(Generic[CaseT]):
         if ctx.instance.status == "completed":
             for hook in self.after_completed:
                 hook(case)
+
+    def row_summary(self, data: Mapping[str, Any]) -> str:
+        return self.row_label(data) if self.row_label is not None else ""
 
     def context_of(self, ctx: StepContext) -> WorkContext | None:
         if self.work_context is None:

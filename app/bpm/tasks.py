@@ -15,9 +15,9 @@ from app.bpm import audit, definitions
 from app.bpm.engine import EngineError, ProcessRun, TaskNotReady
 from app.bpm.errors import Conflict, Forbidden, FormRejected, NotFound, ProcessFailed
 from app.bpm.forms import FormDefinition, validate_form_data
-from app.bpm.instances import check_data_keys
+from app.bpm.instances import check_data_keys, work_context
 from app.bpm.models import HumanTask, ProcessInstance, User, utcnow
-from app.bpm.plugins import Choices, StepContext, plugin_for
+from app.bpm.plugins import Choices, StepContext, WorkContext, plugin_for
 from app.bpm.policies import can_claim, can_release, can_view_task, can_work_on
 from app.bpm.runs import StepWrites, save_run
 from app.bpm.unit_of_work import transactional
@@ -99,6 +99,7 @@ class TaskView:
     form: FormDefinition | None
     data: dict[str, Any]  # the instance's data overlaid with the saved draft
     choices: Choices  # options for fields filled from the database
+    context: WorkContext | None  # the case behind the task, as its process describes it for this step
 
 
 def task_view(session: Session, user: User, task_id: str, locale: str = "zh_CN") -> TaskView:
@@ -113,7 +114,8 @@ def task_view(session: Session, user: User, task_id: str, locale: str = "zh_CN")
         data.update(task.draft)
     context = StepContext(session, task.instance, user, utcnow(), locale, {}, element_id=task.element_id)
     choices = plugin_for(session, task.instance.process_id).field_choices(context)
-    return TaskView(task, form, data, choices)
+    case = work_context(session, user, task.instance, locale, task.element_id)
+    return TaskView(task, form, data, choices, case)
 
 
 def _open_task(session: Session, user: User, task_id: str, with_state: bool = False) -> HumanTask:

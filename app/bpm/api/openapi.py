@@ -82,7 +82,11 @@ def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
                 "get": operation("The instance's audit events, oldest first", params=["id"])
             },
             "/tasks": {"get": operation("The caller's worklist")},
-            "/tasks/{id}": {"get": operation("One task with its form and data", params=["id"])},
+            "/tasks/{id}": {
+                "get": operation(
+                    "One task with its form, data and case (label and facts this step needs)", params=["id"]
+                )
+            },
             "/tasks/{id}/claim": {"post": operation("Claim a group task", params=["id"])},
             "/tasks/{id}/unclaim": {"post": operation("Release a claimed task", params=["id"])},
             "/tasks/{id}/draft": {

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from marshmallow import Schema, fields, validate
 
+from app.bpm.plugins import WorkContext
 from app.bpm.tasks import task_title
 from app.bpm.web.locale import current_locale
 
@@ -94,3 +95,11 @@ def dump_instance(instance: Any, open_tasks: list[Any]) -> dict[str, Any]:
     body: dict[str, Any] = shared(InstanceOut).dump(instance)
     body["open_tasks"] = shared(TaskSummaryOut, many=True).dump(open_tasks)
     return body
+
+
+def dump_case(context: WorkContext | None) -> dict[str, Any] | None:
+    """The case behind a task as its process describes it for that step: a label and facts,
+    each a label and a value in the caller's language."""
+    if context is None:
+        return None
+    return {"label": context.label, "facts": [{"label": f.label, "value": f.value} for f in context.facts]}

@@ -30,6 +30,7 @@ from .schemas import (
     StartRequest,
     TaskSummaryOut,
     TokenRequest,
+    dump_case,
     dump_instance,
     shared,
 )
@@ -259,6 +260,7 @@ def get_task(task_id: str) -> Any:
     body: dict[str, Any] = shared(TaskSummaryOut).dump(view.task)
     body["form"] = describe_form(view.form, current_locale(), view.choices) if view.form else None
     body["data"] = view.data
+    body["case"] = dump_case(view.context)
     return jsonify(body)
 
 

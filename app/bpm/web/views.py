@@ -34,7 +34,7 @@ from app.bpm.db import db
 from app.bpm.errors import DeploymentRejected, FormRejected, ServiceError
 from app.bpm.forms import coerce_html_form, field_views, read_forms_dir
 from app.bpm.modules import installed
-from app.bpm.plugins import StepContext, WorkContext, plugin_for
+from app.bpm.plugins import plugin_for
 from app.bpm.policies import can_deploy, can_retry
 from app.config import PROJECT_ROOT, Config
 from app.i18n import translate
@@ -43,7 +43,7 @@ from .exports import event_row, history_csv
 from .locale import current_locale
 
 if TYPE_CHECKING:
-    from app.bpm.models import ProcessInstance, User
+    from app.bpm.models import User
 
 web_blueprint = Blueprint("web", __name__, template_folder="templates")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,6 +86,10 @@ def _template_helpers() -> dict[str, Any]:
     def duration(seconds: float) -> str:
         return remaining_time(seconds, locale)
 
+    def row_summary(task: Any) -> str:
+        """The case in a worklist row, as the task's process puts it (from its data alone)."""
+        return plugin_for(db.session(), task.instance.process_id).row_summary(task.instance.data)
+
     user = g.get("user")
     return {
         "_": _t,
@@ -97,6 +101,7 @@ def _template_helpers() -> dict[str, Any]:
         "local_time": local_time,
         "task_title": title,
         "duration": duration,
+        "row_summary": row_summary,
     }
 
 
@@ -197,7 +202,7 @@ def _render_task(
     )
     status = status or (400 if errors else 200)
     names = users.group_names(db.session(), current_locale())
-    context = _work_context(view.task.instance)
+    context = view.context
     return render_template(
         "task.html",
         view=view,
@@ -208,11 +213,6 @@ def _render_task(
         context=context,
         kept=values is not None and view.task.status != "ready",
     ), status
-
-
-def _work_context(instance: ProcessInstance) -> WorkContext | None:
-    context = StepContext(db.session(), instance, _user(), utcnow(), current_locale(), dict(instance.data))
-    return plugin_for(db.session(), instance.process_id).context_of(context)
 
 
 @web_blueprint.post("/tasks/<task_id>")
@@ -348,7 +348,7 @@ def instance_page(instance_id: int) -> str:
         ),
         marks={"done": marks.done, "active": marks.active, "waiting": marks.waiting},
         group_names=users.group_names(session_, current_locale()),
-        context=_work_context(view.instance),
+        context=instances.work_context(session_, _user(), view.instance, current_locale()),
     )
 
 

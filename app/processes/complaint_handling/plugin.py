@@ -1,17 +1,18 @@
-"""Checks the complaint forms cannot express alone (bpmn/complaint_handling.bpmn): what is
-said to have happened cannot lie in the future, a measure's due date not in the past, and no
-more defective pieces than pieces."""
+"""What the complaint process adds to its diagram (bpmn/complaint_handling.bpmn): the case
+each step needs to see (the customer, the complaint and the earlier answers that matter to it),
+and the checks its forms cannot express alone: what is said to have happened cannot lie in the
+future, a measure's due date not in the past, no more defective pieces than pieces."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from flask import current_app
-
+from app.bpm.case_facts import data_facts, office_tz
 from app.bpm.errors import FormRejected
-from app.bpm.plugins import ProcessPlugin, StepContext
+from app.bpm.plugins import ProcessPlugin, StepContext, WorkContext
 from app.i18n import translate
 
 COMPLAINT_PROCESS = "complaint_handling"
@@ -37,8 +38,7 @@ def _instant(value: object) -> datetime | None:
 
 
 def _office_today(step: ComplaintStep) -> date:
-    zone = ZoneInfo(current_app.config["SHOUHOU"].timezone) if current_app else ZoneInfo("Asia/Shanghai")
-    return step.now.astimezone(zone).date()
+    return step.now.astimezone(office_tz()).date()
 
 
 def _not_in_future(step: ComplaintStep, field: str) -> dict[str, list[str]]:
@@ -71,11 +71,54 @@ def check_measures_due(step: ComplaintStep) -> None:
         raise FormRejected({"due_date": [translate("error.date_in_past", step.locale)]})
 
 
+# The case at each step: who complains about what, then what the earlier steps decided that
+# this one builds on (field names of the process data; `key.field` under a resultKey).
+THE_COMPLAINT = ("customer", "contact_name", "contact_phone", "complaint_class", "description", "customer_demand")
+THE_GOODS = ("order_no", "part_no", "quantity", "defective_quantity")
+THE_ANALYSIS = ("cause", "responsible_department", "severity", "our_responsibility")
+THE_MEASURES = ("problem_summary", "technical_measures.measures", "production_measures.measures")
+THE_SOLUTION = ("solution", "cost_estimate")
+THE_OBJECTION = ("negotiation_notes",)  # what the customer said last time, on a new round
+THE_APPROVALS = ("approval_technical.comment", "approval_production.comment", "approval_sales.comment")
+CASE_AT: dict[str, tuple[str, ...]] = {
+    "register_complaint": (),
+    "explain_to_customer": THE_ANALYSIS,
+    "propose_technical_measures": (*THE_ANALYSIS, "problem_summary", "impact"),
+    "propose_production_measures": (*THE_ANALYSIS, "problem_summary", "impact"),
+    "agree_solution": (*THE_ANALYSIS, *THE_MEASURES),
+    "negotiate_with_customer": (*THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION, *THE_APPROVALS),
+    "approve_technical": (*THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION),
+    "approve_production": (*THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION),
+    "approve_sales": (*THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION),
+    "report_progress": (*THE_SOLUTION, "progress_report"),
+    "prevent_recurrence": (*THE_ANALYSIS, *THE_SOLUTION),
+    "close_complaint": (*THE_SOLUTION, "progress_report"),
+}
+WHOLE_CASE = (*THE_ANALYSIS, *THE_SOLUTION, "progress_report")  # the instance page
+
+
+def work_context(step: ComplaintStep) -> WorkContext | None:
+    if step.element_id == "register_complaint" or not step.data.get("customer"):
+        return None  # nothing registered yet
+    later = CASE_AT.get(step.element_id or "", ()) if step.element_id else WHOLE_CASE
+    goods = THE_GOODS if step.data.get("complaint_class") == "quality" else ()
+    label = translate("complaint.case", step.locale, customer=step.data["customer"])
+    return WorkContext(label, facts=data_facts(step, (*THE_COMPLAINT, *goods, *later)))
+
+
+def row_label(data: Mapping[str, Any]) -> str:
+    """A worklist row: the customer and the start of the complaint."""
+    text = str(data.get("description") or "")
+    return " · ".join(part for part in (str(data.get("customer") or ""), text[:40]) if part)
+
+
 def complaint_plugin() -> ProcessPlugin[ComplaintStep]:
     return ProcessPlugin(
         process_id=COMPLAINT_PROCESS,
         requires=REQUIRES,
         case=complaint_case,
+        work_context=work_context,
+        row_label=row_label,
         before_complete={
             "register_complaint": check_register,
             "contact_customer": check_contact,

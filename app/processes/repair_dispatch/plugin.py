@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +21,7 @@ from app.aftersales.archive.models import DepositEntry
 from app.aftersales.warehouse.models import LoanerUnit
 from app.bpm.errors import FormRejected
 from app.bpm.models import Group, User
-from app.bpm.plugins import Choices, ProcessPlugin, StepContext, WorkContext
+from app.bpm.plugins import Choices, Fact, ProcessPlugin, StepContext, WorkContext
 from app.i18n import translate
 from app.processes.repair_dispatch.models import Loan, ServiceRecord, ServiceRequest, SlaClock
 from app.processes.repair_dispatch.service import (
@@ -85,14 +86,36 @@ def work_context(step: RepairStep) -> WorkContext:
     """The request behind a repair task: its number, unit, customer and SLA clocks."""
     request = step.service_request
     label = f"{request.number} · {request.unit.serial} · {request.unit.customer.name}"
-    returned = (step.data.get("checked") is False and str(step.data.get("return_reason") or "")) or None
+    returned = None
+    if step.data.get("checked") is False:  # filing answered 否: why, until it is filed
+        returned = str(step.data.get("return_reason") or "") or None
     return WorkContext(
         label,
         "repair.service_request_page",
         {"request_id": request.id},
         template="repair_dispatch/_case.html",
         details=RepairCase(clock_views(request, step.now), returned),
+        facts=_request_facts(step),
     )
+
+
+def _request_facts(step: RepairStep) -> tuple[Fact, ...]:
+    """What every repair step needs to know: the fault, whom to call, where the unit is."""
+    request, locale = step.service_request, step.locale
+    warranty = translate("sr.in_warranty" if request.in_warranty else "equipment.out_of_warranty", locale)
+    facts = [
+        (translate("sr.description", locale), request.description),
+        (translate("sr.contact_name", locale), request.contact_name),
+        (translate("sr.contact_phone", locale), request.contact_phone),
+        (translate("sr.unit", locale), f"{request.unit.model.name} · {request.unit.serial} · {warranty}"),
+        (translate("equipment.location", locale), request.unit.location),
+    ]
+    return tuple(Fact(label, value) for label, value in facts if value)
+
+
+def row_label(data: Mapping[str, Any]) -> str:
+    """A worklist row: the request number and the customer."""
+    return " · ".join(str(data[key]) for key in ("request_number", "customer") if data.get(key))
 
 
 # -- choices ---------------------------------------------------------------------------------
@@ -301,6 +324,7 @@ def repair_plugin() -> ProcessPlugin[RepairStep]:
         case=repair_case,
         intake_endpoint="repair.new_service_request",
         work_context=work_context,
+        row_label=row_label,
         choices={"dispatch_engineer": engineer_choices, "provide_loaner": loaner_choices},
         before_complete={
             "dispatch_engineer": check_engineer,

@@ -41,6 +41,7 @@ def test_report_a_fault_and_follow_it_to_the_signed_record(browser: webdriver.Ch
         {"contact_summary": "电话指导无效", "resolved_remotely": False},
     )
     open_task(browser, base, instance_id, "派工")
+    assert "复印机卡纸，面板报错 E-201" in browser.find_element(By.ID, "case-facts").text  # the case beside the form
     Select(browser.find_element(By.ID, "input-engineer")).select_by_value("engineers1")
     browser.find_element(By.CSS_SELECTOR, '#field-extra_staff_needed input[value="false"]').click()
     click_and_wait(browser, By.ID, "complete-task")

@@ -1,5 +1,6 @@
-"""A unit's history (R2) shows each reader only what they may see: the repair section lists a
-service request, and the history its instance, only for readers of the request itself."""
+"""What readers of the repair process see around it: a unit's history (R2) lists a service
+request, and its instance, only for readers of the request itself; the intake is offered only to
+who may report; a repair task shows the fault and whom to call."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.archive import service as archive
 from app.aftersales.archive.models import EquipmentUnit
+from app.bpm import instances, tasks
 from app.bpm.errors import NotFound
 from app.processes.repair_dispatch import service as requests_service
 from app.processes.repair_dispatch.service import FaultReport
@@ -55,3 +57,17 @@ def test_only_who_may_report_a_fault_is_offered_the_intake(live_server: LiveServ
     page = desk.get("/equipment/4")[1]
     assert 'id="report-fault-for-unit"' in page and 'id="edit-unit"' in page
     assert desk.get("/service-requests/new")[0] == 200
+
+
+def test_a_repair_task_shows_the_fault_and_whom_to_call(session: Session) -> None:
+    desk = user(session, "after_sales1")
+    unit = session.scalars(select(EquipmentUnit).where(EquipmentUnit.serial == "SN-C3000-0004")).one()
+    report = FaultReport(unit.id, "phone", "卡纸，无法复印", "王老师", "0759-1234567")
+    request = requests_service.report_fault(session, desk, report, now=T0)
+    assert request.instance_id is not None
+    [task] = instances.open_tasks(session, request.instance_id)
+    view = tasks.task_view(session, user(session, "engineers1"), task.id, "zh_CN")
+    assert view.context is not None and view.context.label.startswith(request.number)
+    facts = {f.label: f.value for f in view.context.facts}
+    assert facts["故障描述"] == "卡纸，无法复印" and facts["联系电话"] == "0759-1234567"
+    assert "SN-C3000-0004" in facts["设备"]
