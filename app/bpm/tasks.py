@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,6 +59,16 @@ def worklist(
             undated = source.where(HumanTask.due_at.is_(None)).order_by(HumanTask.created_at)
             found.extend(session.scalars(undated.limit(limit - len(dated))).all())
     return sorted(found, key=_worklist_order)[:limit]
+
+
+def open_task_count(session: Session, user: User) -> int:
+    """How many open tasks wait for the user: assigned to them, or unclaimed in their groups
+    (the number in the navigation)."""
+    mine = (HumanTask.assignee_id == user.id) | (
+        HumanTask.assignee_id.is_(None) & HumanTask.candidate_group.in_(sorted(user.group_ids))
+    )
+    query = select(func.count()).select_from(HumanTask).where(HumanTask.status == "ready", mine)
+    return int(session.scalar(query) or 0)
 
 
 def task_title(task: HumanTask, locale: str) -> str:

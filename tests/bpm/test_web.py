@@ -94,3 +94,19 @@ def test_process_owner_deploys_from_the_browser_and_sees_versions(live_server: L
     engineer.login("engineers1")
     status, page = engineer.post_file("/processes", "parts.bpmn", diagram, csrf_from="/processes")
     assert status == 403
+
+
+def test_the_navigation_counts_the_open_tasks_and_the_site_has_an_icon(live_server: LiveServer) -> None:
+    from harness.http_client import call, login
+    from harness.web_client import WebClient
+
+    token = login(live_server.url, "after_sales1")
+    for _ in range(2):
+        call(live_server.url, "POST", "/api/v1/process-instances", {"process_id": "complaint_handling"}, token)
+    _, mine = call(live_server.url, "GET", "/api/v1/tasks", token=token)
+    desk = WebClient(live_server.url)
+    desk.login("after_sales1")
+    page = desk.get("/")[1]
+    assert f'id="open-task-count">{len(mine)}<' in page and len(mine) >= 2
+    status, icon = desk.get("/favicon.ico")
+    assert status == 200 and icon.startswith("<svg")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import wraps
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -86,6 +87,9 @@ def _template_helpers() -> dict[str, Any]:
     def duration(seconds: float) -> str:
         return remaining_time(seconds, locale)
 
+    def open_task_count() -> int:
+        return tasks.open_task_count(db.session(), g.user) if g.get("user") else 0
+
     def row_summary(task: Any) -> str:
         """The case in a worklist row, as the task's process puts it (from its data alone)."""
         return plugin_for(db.session(), task.instance.process_id).row_summary(task.instance.data)
@@ -102,6 +106,7 @@ def _template_helpers() -> dict[str, Any]:
         "task_title": title,
         "duration": duration,
         "row_summary": row_summary,
+        "open_task_count": open_task_count,
     }
 
 
@@ -381,6 +386,12 @@ def _history_download(events: list[Any], filename: str, fmt: str) -> Response:
         body = json.dumps([event_row(e) for e in events], ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/json", headers=disposition)
     abort(404)
+
+
+@web_blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """What browsers ask for by themselves; the pages link the same icon."""
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @web_blueprint.get("/vendor/bpmn-js/<path:filename>")
