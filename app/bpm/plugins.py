@@ -192,14 +192,18 @@ class PluginRegistry:
             if plugin.process_id in self._plugins:
                 raise PluginInvalid(f"two plugins for process {plugin.process_id}")
             self._plugins[plugin.process_id] = plugin
+        self._listed = tuple(self._plugins.values())
 
     def for_process(self, process_id: str) -> ProcessPlugin[Any]:
         """The process's plugin; a process drawn in the modeler has none and gets a plain one."""
         found = self._plugins.get(process_id)
-        return found if found is not None else plain_process(process_id)
+        if found is None:  # built once, not at every step
+            found = self._plugins.setdefault(process_id, plain_process(process_id))
+        return found
 
     def __iter__(self) -> Iterator[ProcessPlugin[Any]]:
-        return iter(self._plugins.values())
+        """The listed plugins (not the plain ones made for processes without code)."""
+        return iter(self._listed)
 
 
 SESSION_KEY = "shouhou_plugins"

@@ -112,6 +112,13 @@ class TaskView:
     context: WorkContext | None  # the case behind the task, as its process describes it for this step
 
 
+def task_form(session: Session, user: User, task_id: str) -> FormDefinition | None:
+    """The form of a task the user may see: what a posted page is read with (without the
+    choices and the case a page shows, which cost queries)."""
+    task = _task(session, user, task_id)
+    return definitions.loaded(task.instance.definition).forms.get(task.form) if task.form else None
+
+
 def task_view(session: Session, user: User, task_id: str, locale: str = "zh_CN") -> TaskView:
     task = _task(session, user, task_id)
     loaded = definitions.loaded(task.instance.definition)

@@ -123,7 +123,7 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int:
     except EngineError as err:
         savepoint.rollback()
         log.error("timers of instance %s failed: %s", instance_id, err)
-        _mark_failed(session, instance_id, now, str(err))
+        mark_failed(session, instance_id, now, str(err))
         return -1
     writes = StepWrites(instance)
     for row in due:
@@ -147,12 +147,7 @@ def _fire_instance(session: Session, instance_id: int, now: datetime) -> int:
         savepoint.rollback()
         session.expire(instance)
         log.exception("timers of instance %s failed in the process's own code", instance_id)
-        _mark_failed(session, instance_id, now, f"{type(err).__name__}: {err}")
+        mark_failed(session, instance_id, now, f"{type(err).__name__}: {err}")
         return -1
     savepoint.commit()
     return len(due)
-
-
-def _mark_failed(session: Session, instance_id: int, now: datetime, message: str) -> None:
-    """The instance stops with its error shown; its timers stay for after a fix."""
-    mark_failed(session, instance_id, now, message)

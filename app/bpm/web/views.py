@@ -234,9 +234,9 @@ def task_action(task_id: str) -> Any:
         tasks.release(session_, user, task_id)
         flash(_t("task.released"), "success")
         return redirect(url_for("web.worklist"))
-    view = tasks.task_view(session_, user, task_id)
+    form = tasks.task_form(session_, user, task_id)
     raw = request.form.to_dict(flat=False)
-    data = coerce_html_form(view.form, raw, _tz()) if view.form else {}
+    data = coerce_html_form(form, raw, _tz()) if form else {}
     if action == "draft":
         tasks.save_draft(session_, user, task_id, data)
         flash(_t("task.draft_saved"), "success")

@@ -6,7 +6,6 @@ future, a measure's due date not in the past, no more defective pieces than piec
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,13 +20,9 @@ REQUIRES = {"register_complaint": USER_TASK, "contact_customer": USER_TASK, "pre
 CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
 
 
-@dataclass(frozen=True)
-class ComplaintStep(StepContext):
-    """The platform's context; complaints keep their facts in the process data."""
-
-
-def complaint_case(ctx: StepContext) -> ComplaintStep:
-    return ComplaintStep.extend(ctx)
+def complaint_case(ctx: StepContext) -> StepContext:
+    """Complaints keep their facts in the process data: the platform's context is the case."""
+    return ctx
 
 
 def _instant(value: object) -> datetime | None:
@@ -37,18 +32,18 @@ def _instant(value: object) -> datetime | None:
         return None
 
 
-def _office_today(step: ComplaintStep) -> date:
+def _office_today(step: StepContext) -> date:
     return step.now.astimezone(office_tz()).date()
 
 
-def _not_in_future(step: ComplaintStep, field: str) -> dict[str, list[str]]:
+def _not_in_future(step: StepContext, field: str) -> dict[str, list[str]]:
     at = _instant(step.data.get(field))
     if at is not None and at.tzinfo is not None and at > step.now + CLOCK_SKEW:
         return {field: [translate("error.in_future", step.locale)]}
     return {}
 
 
-def check_register(step: ComplaintStep) -> None:
+def check_register(step: StepContext) -> None:
     errors = _not_in_future(step, "received_at")
     quantity, defective = step.data.get("quantity"), step.data.get("defective_quantity")
     if isinstance(quantity, int) and isinstance(defective, int) and defective > quantity:
@@ -57,12 +52,12 @@ def check_register(step: ComplaintStep) -> None:
         raise FormRejected(errors)
 
 
-def check_contact(step: ComplaintStep) -> None:
+def check_contact(step: StepContext) -> None:
     if errors := _not_in_future(step, "contacted_at"):
         raise FormRejected(errors)
 
 
-def check_measures_due(step: ComplaintStep) -> None:
+def check_measures_due(step: StepContext) -> None:
     try:
         due = date.fromisoformat(str(step.data.get("due_date") or ""))
     except ValueError:
@@ -97,7 +92,7 @@ CASE_AT: dict[str, tuple[str, ...]] = {
 WHOLE_CASE = (*THE_ANALYSIS, *THE_SOLUTION, "progress_report")  # the instance page
 
 
-def work_context(step: ComplaintStep) -> WorkContext | None:
+def work_context(step: StepContext) -> WorkContext | None:
     if step.element_id == "register_complaint" or not step.data.get("customer"):
         return None  # nothing registered yet
     later = CASE_AT.get(step.element_id or "", ()) if step.element_id else WHOLE_CASE
@@ -112,7 +107,7 @@ def row_label(data: Mapping[str, Any]) -> str:
     return " · ".join(part for part in (str(data.get("customer") or ""), text[:40]) if part)
 
 
-def complaint_plugin() -> ProcessPlugin[ComplaintStep]:
+def complaint_plugin() -> ProcessPlugin[StepContext]:
     return ProcessPlugin(
         process_id=COMPLAINT_PROCESS,
         requires=REQUIRES,
