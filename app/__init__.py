@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
+from .bpm import engine
 from .config import Config
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def create_app(
 
     from app.bpm.db import db
 
+    engine.configure(config.engine_limits)
     db.init_app(app, config.database_url, installed.registry)
 
     from flask_wtf.csrf import CSRFProtect

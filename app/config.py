@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.bpm.engine import EngineLimits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,6 +25,8 @@ class Config:
     max_request_bytes: int = 4 * 1024 * 1024
     max_concurrent_requests: int = 0  # per process; 0: no limit (development server)
     queue_wait_seconds: float = 0.5
+    # steps per transaction, multi-instance size, timer bounds (checked at deploy and running)
+    engine_limits: EngineLimits = field(default_factory=EngineLimits)
     testing: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -38,6 +42,9 @@ class Config:
             timer_batch=max(1, min(1000, int(os.environ.get("SHOUHOU_TIMER_BATCH", "50")))),
             max_concurrent_requests=int(os.environ.get("SHOUHOU_MAX_CONCURRENT", "0")),
             queue_wait_seconds=float(os.environ.get("SHOUHOU_QUEUE_WAIT", "0.5")),
+            engine_limits=EngineLimits(
+                multi_instance_max=max(1, min(10_000, int(os.environ.get("SHOUHOU_MULTI_INSTANCE_MAX", "200")))),
+            ),
         )
 
 

@@ -56,6 +56,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No process instance is waiting for this message.",
     },
     "error.method": {"zh_CN": "不支持该请求方法。", "en": "Method not allowed."},
+    "error.task_takes_no_input": {
+        "zh_CN": "此任务没有表单，只需标记完成，不接收数据。",
+        "en": "This task has no form: it is only marked done and takes no data.",
+    },
     "error.use_intake": {
         "zh_CN": "流程 {process_id} 需通过其登记页面或接口发起（如报修请用“登记报修”或 POST /service-requests）。",
         "en": "Process {process_id} starts through its own intake (repairs: Report a fault, POST /service-requests).",
@@ -440,6 +444,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.task_completed": {"zh_CN": "完成任务", "en": "Completed"},
     "action.timer_fired": {"zh_CN": "定时器触发", "en": "Timer fired"},
     "action.message_received": {"zh_CN": "收到消息", "en": "Message received"},
+    "action.signal_received": {"zh_CN": "收到信号", "en": "Signal received"},
     "action.instance_completed": {"zh_CN": "流程结束", "en": "Process finished"},
     "action.instance_failed": {"zh_CN": "流程出错", "en": "Process error"},
     "action.instance_retried": {"zh_CN": "出错后重试", "en": "Retried after an error"},

@@ -13,11 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.bpm import audit
 from app.bpm.durations import parse_duration
-from app.bpm.engine import DiagramInvalid, ProcessModel, element_signatures, parse_diagram
+from app.bpm.engine import (
+    DiagramInvalid,
+    ProcessModel,
+    UserTaskInfo,
+    called_processes,
+    element_signatures,
+    parse_diagram,
+)
 from app.bpm.errors import DeploymentRejected, Forbidden, NotFound, ServiceError
 from app.bpm.forms import FormDefinition, FormInvalid, load_form
 from app.bpm.models import Group, ProcessDefinition, ProcessInstance, User, utcnow
@@ -68,9 +75,40 @@ _cache = _DefinitionCache()
 
 
 def _load(definition: ProcessDefinition) -> LoadedDefinition:
-    model = parse_diagram(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn")
+    called = _called_diagrams(object_session(definition), definition.called_versions or {})
+    model = parse_diagram(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn", called)
     forms = {name: load_form(name, doc["schema"], doc.get("ui")) for name, doc in definition.forms.items()}
+    forms.update(generated_forms(model))
     return LoadedDefinition(definition.id, definition.process_id, definition.version, model, forms)
+
+
+def generated_forms(model: ProcessModel) -> dict[str, FormDefinition]:
+    """The forms the engine generated for user tasks without a form file."""
+    return {
+        task.form: load_form(task.form, task.generated_form)
+        for task in model.user_tasks.values()
+        if task.form and task.generated_form is not None
+    }
+
+
+def _called_diagrams(session: Session | None, pins: dict[str, int]) -> dict[str, bytes]:
+    """The diagrams of the versions call activities were pinned to at deploy, and of the
+    versions those call, by process id."""
+    found: dict[str, bytes] = {}
+    pending = dict(pins)
+    while pending and session is not None and len(found) < MAX_CALLED:
+        process_id, definition_id = pending.popitem()
+        if process_id in found:
+            continue
+        row = session.get(ProcessDefinition, definition_id)
+        if row is None:
+            continue
+        found[process_id] = row.bpmn_xml.encode("utf-8")
+        pending.update({k: v for k, v in (row.called_versions or {}).items() if k not in found})
+    return found
+
+
+MAX_CALLED = 50  # processes one diagram may reach through call activities
 
 
 def loaded(definition: ProcessDefinition) -> LoadedDefinition:
@@ -158,9 +196,11 @@ def versions(session: Session) -> dict[str, list[VersionRow]]:
     return dict(sorted(grouped.items()))
 
 
-def content_hash(bpmn: bytes, forms: dict[str, Any]) -> str:
+def content_hash(bpmn: bytes, forms: dict[str, Any], called_versions: dict[str, int] | None = None) -> str:
     digest = hashlib.sha256(bpmn)
     digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    if called_versions:  # the same file calling newer versions is a new version
+        digest.update(json.dumps(called_versions, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -174,6 +214,7 @@ class DeployResult:
 class CheckedDiagram:
     model: ProcessModel
     forms: dict[str, dict[str, Any]]  # the forms the diagram uses, by name
+    called_versions: dict[str, int]  # process id -> definition id of each process called outside the file
 
 
 def check_diagram(
@@ -187,55 +228,95 @@ def check_diagram(
         raise DeploymentRejected(
             [_problem("encoding", "the file is not UTF-8: save it as UTF-8 and upload again")]
         ) from None
+    called_versions, called, problems = _called(session, bpmn)
+    if problems:
+        raise DeploymentRejected(problems)
     try:
-        model = parse_diagram(bpmn, filename)
+        model = parse_diagram(bpmn, filename, called)
     except DiagramInvalid as err:
         raise DeploymentRejected([_problem(p.code, p.message, p.element_id, p.line) for p in err.problems]) from None
     groups = set(session.scalars(select(Group.id)))
     problems = _plugin_problems(session, model)
     used: dict[str, dict[str, Any]] = {}
     for task in model.user_tasks.values():
-        if task.lane is None:
-            problems.append(
-                _problem(
-                    "no_lane",
-                    f"user task {task.title!r} is not in a lane; put it in the lane of the group that does it",
-                    task.element_id,
-                )
-            )
-        elif task.lane not in groups:
-            problems.append(
-                _problem(
-                    "unknown_group",
-                    f"lane {task.lane!r} of user task {task.title!r} names no known group "
-                    f"(known: {', '.join(sorted(groups))})",
-                    task.element_id,
-                )
-            )
-        if task.due_in and parse_duration(task.due_in) is None:
-            message = f"dueIn {task.due_in!r} of user task {task.title!r} is not an ISO 8601 duration like PT1H or P3D"
-            problems.append(_problem("due_in", message, task.element_id))
-        if task.form is None:
-            continue
-        doc = available_forms.get(task.form)
-        if doc is None:
-            problems.append(
-                _problem(
-                    "unknown_form",
-                    f"user task {task.title!r} names form {task.form!r}, which does not exist in forms/",
-                    task.element_id,
-                )
-            )
-            continue
-        try:
-            load_form(task.form, doc["schema"], doc.get("ui"))
-        except FormInvalid as err:
-            problems.extend(_problem("invalid_form", f"form {task.form}: {p}", task.element_id) for p in err.problems)
-            continue
-        used[task.form] = doc
+        problems.extend(_task_problems(task, groups, available_forms, used))
     if problems:
         raise DeploymentRejected(problems)
-    return CheckedDiagram(model, used)
+    return CheckedDiagram(model, used, called_versions)
+
+
+def _task_problems(
+    task: UserTaskInfo, groups: set[str], available_forms: dict[str, dict[str, Any]], used: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What is wrong with one human task: its lane, due interval and form (a form it uses
+    goes into `used`)."""
+    problems: list[dict[str, Any]] = []
+    if task.lane is None:
+        problems.append(
+            _problem(
+                "no_lane",
+                f"user task {task.title!r} is not in a lane; put it in the lane of the group that does it",
+                task.element_id,
+            )
+        )
+    elif task.lane not in groups:
+        problems.append(
+            _problem(
+                "unknown_group",
+                f"lane {task.lane!r} of user task {task.title!r} names no known group "
+                f"(known: {', '.join(sorted(groups))})",
+                task.element_id,
+            )
+        )
+    if task.due_in and parse_duration(task.due_in) is None:
+        message = f"dueIn {task.due_in!r} of user task {task.title!r} is not an ISO 8601 duration like PT1H or P3D"
+        problems.append(_problem("due_in", message, task.element_id))
+    if task.form is None:
+        return problems
+    if task.generated_form is not None:
+        try:
+            load_form(task.form, task.generated_form)
+        except FormInvalid as err:
+            problems.extend(_problem("invalid_form", str(p), task.element_id) for p in err.problems)
+        return problems
+    doc = available_forms.get(task.form)
+    if doc is None:
+        problems.append(
+            _problem(
+                "unknown_form",
+                f"user task {task.title!r} names form {task.form!r}, which does not exist in forms/",
+                task.element_id,
+            )
+        )
+        return problems
+    try:
+        load_form(task.form, doc["schema"], doc.get("ui"))
+    except FormInvalid as err:
+        problems.extend(_problem("invalid_form", f"form {task.form}: {p}", task.element_id) for p in err.problems)
+        return problems
+    used[task.form] = doc
+    return problems
+
+
+def _called(session: Session, bpmn: bytes) -> tuple[dict[str, int], dict[str, bytes], list[dict[str, Any]]]:
+    """The latest deployed version of each process the diagram calls outside the file (pinned
+    at deploy: a later version of the called process does not change this one), their
+    diagrams with those they call, and a problem for each called process not deployed."""
+    pins: dict[str, int] = {}
+    problems = []
+    for process_id, call_ids in sorted(called_processes(bpmn).items()):
+        try:
+            row = latest(session, process_id)
+        except NotFound:
+            for element_id in call_ids:
+                message = (
+                    f"call activity {element_id!r} calls process {process_id!r}, which is neither in this file "
+                    f"nor deployed: deploy {process_id} first, or put it in this file"
+                )
+                problems.append(_problem("called_process_missing", message, element_id))
+            continue
+        pins[process_id] = row.id
+    return pins, _called_diagrams(session, pins), problems
 
 
 def _plugin_problems(session: Session, model: ProcessModel) -> list[dict[str, Any]]:
@@ -274,7 +355,7 @@ def deploy(
         raise Forbidden("error.forbidden")
     checked = check_diagram(session, bpmn, available_forms, filename)
     model, forms = checked.model, checked.forms
-    digest = content_hash(bpmn, forms)
+    digest = content_hash(bpmn, forms, checked.called_versions)
     current = session.scalars(
         select(ProcessDefinition)
         .where(ProcessDefinition.process_id == model.process_id)
@@ -291,6 +372,7 @@ def deploy(
         content_hash=digest,
         bpmn_xml=bpmn.decode("utf-8"),
         forms=forms,
+        called_versions=checked.called_versions or None,
         deployed_at=now,
         deployed_by_id=actor.id,
     )

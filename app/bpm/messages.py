@@ -5,7 +5,7 @@ every key of the correlation (`process_instance_id` and `business_key` match tho
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +17,9 @@ from app.bpm import definitions
 from app.bpm.definitions import LoadedDefinition
 from app.bpm.engine import EngineError, NoMatchingEvent, ProcessRun
 from app.bpm.errors import Conflict, NotFound, ProcessFailed, ServiceError
-from app.bpm.instances import check_data_keys, mark_failed
+from app.bpm.instances import begin_instance, check_data_keys, mark_failed
 from app.bpm.models import MessageSubscription, ProcessInstance, User, utcnow
+from app.bpm.plugins import plugin_for
 from app.bpm.policies import can_view_instance
 from app.bpm.runs import StepWrites, save_run
 
@@ -65,6 +66,7 @@ class Delivery:
 
     reached: list[int]
     failed: list[int]
+    started: list[int] = field(default_factory=list)  # instances the message started (a message start event)
 
 
 def deliver(
@@ -77,14 +79,17 @@ def deliver(
 ) -> Delivery:
     """Deliver to every matching instance that waits for `name` and that the sender may see.
     A correlation is required: no message goes to every waiting instance. Each instance takes
-    it in a savepoint of its own, so a fault in one process's code stops only that instance."""
+    it in a savepoint of its own, so a fault in one process's code stops only that instance.
+    When no instance waits for it, the message starts every process whose start event it is
+    (its payload becomes the new instance's data; `business_key` in the correlation, its key)."""
     now = now or utcnow()
-    if not correlation:
-        raise ServiceError("error.correlation_required")
     check_data_keys(payload)
+    starters = _started_by(session, name)
+    if not correlation and not starters:
+        raise ServiceError("error.correlation_required")
     reached: list[int] = []
     failed: list[int] = []
-    for instance in _candidates(session, name, correlation):
+    for instance in _candidates(session, name, correlation) if correlation else []:
         loaded = definitions.loaded(instance.definition)
         if actor is not None and not can_view_instance(actor, loaded.lanes, instance.started_by_id):
             continue  # someone else's instance looks the same as no instance
@@ -100,7 +105,10 @@ def deliver(
             reached.append(instance.id)
         else:
             failed.append(instance.id)
-    if not reached and not failed:
+    started = (
+        [] if reached or failed or actor is None else _start(session, actor, starters, name, correlation, payload, now)
+    )
+    if not reached and not failed and not started:
         session.rollback()
         raise NotFound("error.not_waiting")
     try:
@@ -108,7 +116,44 @@ def deliver(
     except StaleDataError:
         session.rollback()
         raise Conflict("error.conflict") from None
-    return Delivery(reached, failed)
+    return Delivery(reached, failed, started)
+
+
+def _started_by(session: Session, name: str) -> list[str]:
+    """The processes (latest versions) a message of this name starts."""
+    return [
+        row.process_id
+        for row in definitions.list_latest(session)
+        if name in definitions.loaded(row).model.message_starts
+        and not plugin_for(session, row.process_id).intake_endpoint
+    ]
+
+
+def _start(
+    session: Session,
+    actor: User,
+    process_ids: list[str],
+    name: str,
+    correlation: dict[str, Any],
+    payload: dict[str, Any],
+    now: datetime,
+) -> list[int]:
+    started = []
+    key = correlation.get("business_key")
+    for process_id in process_ids:
+        instance = begin_instance(session, actor, process_id, {}, str(key) if key is not None else None, now)
+        loaded = definitions.loaded(instance.definition)
+        run = ProcessRun.load(loaded.model, instance.state)
+        try:
+            run.deliver_message(name, payload, correlation, now=now)
+        except (EngineError, NoMatchingEvent) as err:
+            session.rollback()
+            raise ProcessFailed("error.engine", detail=str(err)) from None
+        if not _take(session, instance, run, loaded, name, correlation, payload, actor, now):
+            session.rollback()
+            raise ProcessFailed("error.engine", detail=instance.error or name)
+        started.append(instance.id)
+    return started
 
 
 def _take(

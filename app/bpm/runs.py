@@ -16,7 +16,15 @@ from app.bpm import audit
 from app.bpm.definitions import LoadedDefinition
 from app.bpm.durations import parse_duration
 from app.bpm.engine import OpenWork, ProcessRun
-from app.bpm.models import AuditEvent, HumanTask, MessageSubscription, ProcessInstance, ProcessTimer, User
+from app.bpm.models import (
+    AuditEvent,
+    HumanTask,
+    InstanceStatus,
+    MessageSubscription,
+    ProcessInstance,
+    ProcessTimer,
+    User,
+)
 from app.bpm.plugins import StepContext, plugin_for
 from app.bpm.policies import works_in
 from app.i18n import DEFAULT_LOCALE
@@ -36,6 +44,11 @@ class StepWrites:
     new_tasks: list[HumanTask] = field(default_factory=list)
     new_timers: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Signals the step threw, delivered once its rows are written; into `collect` instead when
+    # the step is itself a delivery of signals (which goes on breadth first, bounded).
+    signals: list[str] = field(default_factory=list)
+    collect: list[str] | None = None
+    _thrower: tuple[User | None, datetime] | None = None
 
     def __post_init__(self) -> None:
         self.expected_version = self.instance.row_version
@@ -61,15 +74,28 @@ class StepWrites:
         self.events.append(values)
         return values
 
+    def throw(self, signals: list[str], actor: User | None, now: datetime) -> None:
+        if signals:
+            self.signals.extend(signals)
+            self._thrower = (actor, now)
+
     def apply(self, session: Session) -> None:
         """Write the rows. Objects the caller changed through the ORM are written at its commit,
         after these (their audit events, if any, come after the step's own)."""
         with session.no_autoflush:
             self._write(session)
+        if self.signals and self.collect is not None:
+            self.collect.extend(self.signals)
+        elif self.signals and self._thrower is not None:
+            from app.bpm.signals import broadcast  # signals deliver through save_run, in this module
+
+            broadcast(session, self.signals, self._thrower[1], self._thrower[0], origin=self.instance.id)
 
     def _write(self, session: Session) -> None:
         version = self.expected_version + 1
-        values = {f"new_{name}": getattr(self.instance, name) for name in ("state", "data", "status", "ended_at")}
+        values = {
+            f"new_{name}": getattr(self.instance, name) for name in ("state", "data", "status", "ended_at", "error")
+        }
         saved = session.execute(
             _SAVE_INSTANCE,
             values | {"instance_id": self.instance.id, "expected_version": self.expected_version, "version": version},
@@ -110,6 +136,7 @@ _SAVE_INSTANCE = (
         data=bindparam("new_data", type_=_instances.c.data.type),
         status=bindparam("new_status"),
         ended_at=bindparam("new_ended_at", type_=_instances.c.ended_at.type),
+        error=bindparam("new_error"),
         row_version=bindparam("version"),
     )
 )
@@ -161,7 +188,11 @@ def save_run(
 
     `previous` is the engine's open work when the caller loaded it, less what the caller
     settled itself: the tables held exactly that, so the changes are written without first
-    reading the rows back (two queries fewer on every step). Without it the rows are read."""
+    reading the rows back (two queries fewer on every step). Without it the rows are read.
+
+    An instance the engine can take no further (nothing to do, wait for or be sent) is marked
+    `error` with where it stopped. Signals the step threw reach every instance waiting for
+    them when the step's rows are written (`StepWrites.apply`)."""
     own_writes = writes is None
     step = writes if writes is not None else StepWrites(instance)
     with session.no_autoflush:
@@ -170,16 +201,21 @@ def save_run(
         if snapshot.status == "completed" and instance.status != "completed":
             step.set_instance(status="completed", ended_at=now)
             step.record("instance_completed", actor, now, instance_id=instance.id)
+        elif snapshot.stalled_at and instance.status == InstanceStatus.RUNNING:
+            reason = f"the process cannot go on: nothing to do or wait for at {', '.join(snapshot.stalled_at)}"
+            step.set_instance(status=InstanceStatus.ERROR, error=reason)
+            step.record("instance_failed", None, now, instance_id=instance.id, details={"error": reason})
         open_tasks = _sync_tasks(session, instance, snapshot.ready_tasks, definition, now, previous, step)
         _assign_from_data(session, open_tasks, definition, snapshot.data)
         if definition.model.has_timers:
             _sync_timers(session, instance, snapshot.timers, previous, step)
-        if definition.model.has_messages:
-            _sync_subscriptions(session, instance, snapshot.waiting_messages)
+        if definition.model.has_messages or snapshot.waiting_signals:
+            _sync_subscriptions(session, instance, snapshot.waiting_messages, snapshot.waiting_signals)
         context = StepContext(
             session, instance, actor, now, locale, snapshot.data, passed=frozenset(snapshot.engine_steps)
         )
         plugin_for(session, instance.process_id).after_step(context)
+        step.throw(run.thrown_signals(), actor, now)
     if own_writes:
         step.apply(session)
     return open_tasks
@@ -300,11 +336,12 @@ def _sync_timers(
             )
 
 
-def _sync_subscriptions(session: Session, instance: ProcessInstance, waiting: list[str]) -> None:
+def _sync_subscriptions(session: Session, instance: ProcessInstance, messages: list[str], signals: list[str]) -> None:
     rows = session.scalars(select(MessageSubscription).where(MessageSubscription.instance_id == instance.id)).all()
-    have = {row.message_name for row in rows}
+    waiting = {("message", name) for name in messages} | {("signal", name) for name in signals}
+    have = {(row.kind, row.message_name) for row in rows}
     for row in rows:
-        if row.message_name not in waiting:
+        if (row.kind, row.message_name) not in waiting:
             session.delete(row)
-    for name in sorted(set(waiting) - have):
-        session.add(MessageSubscription(instance_id=instance.id, message_name=name))
+    for kind, name in sorted(waiting - have):
+        session.add(MessageSubscription(instance_id=instance.id, message_name=name, kind=kind))

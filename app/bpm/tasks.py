@@ -21,6 +21,7 @@ from app.bpm.plugins import Choices, StepContext, WorkContext, plugin_for
 from app.bpm.policies import can_claim, can_release, can_view_task, can_work_on
 from app.bpm.runs import StepWrites, save_run
 from app.bpm.unit_of_work import transactional
+from app.i18n import translate
 
 WORKLIST_LIMIT = 50
 
@@ -238,6 +239,10 @@ def complete(
         clean, errors = validate_form_data(form, data, locale)
         if errors:
             raise FormRejected(errors)
+    elif data:
+        # A task without a form (a plain or manual task, marked done) takes no input: what was
+        # sent would be dropped silently.
+        raise FormRejected({key: [translate("error.task_takes_no_input", locale)] for key in sorted(data)[:20]})
     else:
         clean = {}
     check_data_keys(clean)

@@ -296,4 +296,4 @@ def complete(task_id: str) -> Any:
 def deliver_message(name: str) -> Any:
     body = _body(shared(MessageRequest))
     delivery = messages.deliver(db.session(), _user(), name, body["correlation"], body["payload"])
-    return jsonify({"delivered_to": delivery.reached, "failed": delivery.failed})
+    return jsonify({"delivered_to": delivery.reached, "failed": delivery.failed, "started": delivery.started})

@@ -2,14 +2,17 @@
 
 from .clock import engine_time, utcnow
 from .diagrams import (
+    GENERATED_FORM,
     DiagramInvalid,
     DiagramProblem,
     ElementSignature,
     ProcessModel,
     UserTaskInfo,
+    called_processes,
     element_signatures,
     parse_diagram,
 )
+from .limits import EngineLimits, configure
 from .runtime import (
     EngineError,
     MigrationCheck,
@@ -25,11 +28,13 @@ from .scripting import RESERVED_NAMES, ScriptRefused
 from .xml_safety import XmlProblem
 
 __all__ = [
+    "GENERATED_FORM",
     "RESERVED_NAMES",
     "DiagramInvalid",
     "DiagramProblem",
     "ElementSignature",
     "EngineError",
+    "EngineLimits",
     "MigrationCheck",
     "NoMatchingEvent",
     "OpenWork",
@@ -42,6 +47,8 @@ __all__ = [
     "TaskNotReady",
     "UserTaskInfo",
     "XmlProblem",
+    "called_processes",
+    "configure",
     "element_signatures",
     "engine_time",
     "parse_diagram",

@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, InclusiveGateway
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
@@ -20,11 +21,19 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
 
+from . import limits
+from .inputs import (
+    read_names,
+    schema_from_camunda_fields,
+    schema_from_names,
+    unsupported_camunda_types,
+)
 from .scripting import check_expression, check_script
 from .xml_safety import XmlProblem, parse_diagram_xml
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 FORM_SUFFIX = ".schema.json"
+GENERATED_FORM = "@"  # the name of a generated form: this prefix and the task's element id
 _UNQUOTED_ISO = re.compile(r"^(R\d*/)?P[0-9TYMWDHS.]+$|^\d{4}-\d{2}-\d{2}")
 
 
@@ -40,6 +49,10 @@ class UserTaskInfo:
     # spiffworkflow:property `assigneeFrom`: the data field naming the user who gets the task
     # (e.g. the engineer chosen at dispatch); others of the lane's group see it only if unset.
     assignee_from: str | None = None
+    kind: str = "userTask"  # or task / manualTask: done when marked done, no input
+    # For a user task without a form file: the form generated from the Camunda form fields
+    # declared on it, or from the variables the diagram's conditions and scripts read.
+    generated_form: dict[str, Any] | None = None
 
     def localized_title(self, locale: str) -> str:
         return self.title_en if locale == "en" and self.title_en else self.title
@@ -74,25 +87,74 @@ class ProcessModel:
     has_timers: bool = True  # any timer event: instances may wait on one
     has_messages: bool = True  # any message catch event
     elements: dict[str, str] = field(default_factory=dict)  # element id -> BPMN kind (userTask, endEvent...)
+    message_starts: frozenset[str] = frozenset()  # messages whose arrival starts an instance
+    signal_starts: frozenset[str] = frozenset()
 
     @property
     def forms(self) -> set[str]:
         return {t.form for t in self.user_tasks.values() if t.form}
 
 
-def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessModel:
-    """Parse and check a diagram; raise DiagramInvalid listing every problem found."""
+def called_processes(content: bytes) -> dict[str, list[str]]:
+    """The processes a diagram's call activities call that the diagram does not hold itself,
+    with the ids of the call activities: they must be deployed, and the versions they call are
+    passed to `parse_diagram`. Empty when the file cannot be read (parsing says why)."""
     try:
         root = parse_diagram_xml(content)
-    except XmlProblem as err:
-        raise DiagramInvalid([DiagramProblem(f"xml_{err.code}", str(err), line=err.line)]) from None
+    except XmlProblem:
+        return {}
+    inside = _process_ids(root)
+    found: dict[str, list[str]] = {}
+    for element in root.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname == "callActivity":
+            called = (element.get("calledElement") or "").strip()
+            if called and called not in inside:
+                found.setdefault(called, []).append(element.get("id") or "")
+    return found
+
+
+def _process_ids(root: etree._Element) -> set[str]:
+    return {e.get("id") or "" for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "process"}
+
+
+def _called_elements(root: etree._Element) -> set[str]:
+    return {
+        (e.get("calledElement") or "").strip()
+        for e in root.iter()
+        if isinstance(e.tag, str) and etree.QName(e).localname == "callActivity" and e.get("calledElement")
+    }
+
+
+def _prepared(content: bytes) -> etree._Element:
+    root = parse_diagram_xml(content)
     _quote_iso_timer_values(root)
     _translate_juel_conditions(root)
     _drop_data_stores(root)
+    return root
+
+
+def parse_diagram(
+    content: bytes, filename: str = "diagram.bpmn", called: dict[str, bytes] | None = None
+) -> ProcessModel:
+    """Parse and check a diagram; raise DiagramInvalid listing every problem found. `called`
+    holds the deployed diagrams of the processes its call activities name outside the file."""
+    try:
+        root = _prepared(content)
+    except XmlProblem as err:
+        raise DiagramInvalid([DiagramProblem(f"xml_{err.code}", str(err), line=err.line)]) from None
+    early = _unsupported(root)
+    if early:
+        raise DiagramInvalid(early)
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
-        process_ids = parser.get_process_ids()
+        process_ids = [
+            p for p in parser.get_process_ids() if p not in _called_elements(root)
+        ] or parser.get_process_ids()
+        roots = [root]
+        for process_id, other in sorted((called or {}).items()):
+            roots.append(_prepared(other))
+            parser.add_bpmn_xml(etree.ElementTree(roots[-1]), filename=f"{process_id}.bpmn")
         if len(process_ids) != 1:
             found = ", ".join(process_ids) or "none"
             raise DiagramInvalid(
@@ -124,7 +186,15 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
     all_specs = [spec, *[s for s in subprocess_specs.values() if s is not None]]
     problems = [p for s in all_specs for p in _check_expressions(s)]
     problems.extend(_check_reachability(root, process_id))
-    user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s)}
+    problems.extend(p for s in all_specs for p in _bound_multi_instances(s))
+    names = _names_read(all_specs)
+    elements = {e.get("id"): e for r in reversed(roots) for e in r.iter() if isinstance(e.tag, str) and e.get("id")}
+    user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s, names, elements)}
+    for element_id, element in elements.items():
+        if element_id in user_tasks and (odd := unsupported_camunda_types(element)):
+            name = element.get("name") or element_id
+            message = f"form fields of {name!r} have types this product has no field for: {', '.join(odd)}"
+            problems.append(DiagramProblem("form_field_type", message, element_id))
     if problems:
         raise DiagramInvalid(problems)
     catching = [
@@ -142,7 +212,107 @@ def parse_diagram(content: bytes, filename: str = "diagram.bpmn") -> ProcessMode
         has_timers=any(_contains(d, TimerEventDefinition) for d in catching),
         has_messages=any(_contains(d, MessageEventDefinition) for d in catching),
         elements=_flow_elements(root, process_id),
+        message_starts=_start_events(spec, MessageEventDefinition),
+        signal_starts=_start_events(spec, SignalEventDefinition),
     )
+
+
+def _start_events(spec: Any, kind: type) -> frozenset[str]:
+    """The names of the messages (or signals) whose start events start the process."""
+    return frozenset(
+        str(getattr(d, "name", ""))
+        for ts in spec.task_specs.values()
+        if type(ts).__name__ == "StartEvent"
+        for d in [getattr(ts, "event_definition", None)]
+        if isinstance(d, kind)
+    )
+
+
+def _names_read(specs: list[Any]) -> dict[str, str]:
+    """Every variable the process's conditions, scripts, timers and collections read."""
+    expressions: list[str] = []
+    scripts: list[str] = []
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            for condition, _target in getattr(task_spec, "cond_task_specs", None) or []:
+                source = getattr(condition, "args", [condition])[0] if condition is not None else None
+                if isinstance(source, str):
+                    expressions.append(source)
+            scripts.extend(
+                s for s in (getattr(task_spec, "prescript", None), getattr(task_spec, "postscript", None)) if s
+            )
+            if isinstance(task_spec, ScriptTask) and task_spec.script:
+                scripts.append(task_spec.script)
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(definition, TimerEventDefinition):
+                expressions.append(definition.expression)
+            cardinality = getattr(task_spec, "cardinality", None)
+            if isinstance(cardinality, str):
+                expressions.append(cardinality)
+    collections = {
+        task_spec.data_input.bpmn_id
+        for spec in specs
+        for task_spec in spec.task_specs.values()
+        if getattr(getattr(task_spec, "data_input", None), "bpmn_id", None)
+    }
+    # A collection a multi-instance activity runs over comes from the start or a script,
+    # never from one person's task.
+    return {name: kind for name, kind in read_names(expressions, scripts).items() if name not in collections}
+
+
+def _bound_multi_instances(spec: Any) -> list[DiagramProblem]:
+    """Every multi-instance activity checks its count before it starts; a constant count over
+    the limit is refused now."""
+    problems = []
+    for task_spec in spec.task_specs.values():
+        if not hasattr(task_spec, "cardinality") or not hasattr(task_spec, "data_input"):
+            continue
+        limits.bound_multi_instance(task_spec)
+        cardinality = task_spec.cardinality
+        if task_spec.data_input is None and cardinality is None:
+            message = "the multi-instance activity has neither a collection nor a cardinality: set one of them"
+            problems.append(DiagramProblem("multi_instance", message, task_spec.bpmn_id))
+        elif (
+            isinstance(cardinality, str)
+            and cardinality.strip().isdigit()
+            and int(cardinality) > limits.LIMITS.multi_instance_max
+        ):
+            message = (
+                f"loop cardinality {cardinality.strip()} is more than the "
+                f"{limits.LIMITS.multi_instance_max} instances one activity may run"
+            )
+            problems.append(DiagramProblem("multi_instance", message, task_spec.bpmn_id))
+    return problems
+
+
+_UNSUPPORTED_EVENTS = {
+    "compensateEventDefinition": "compensation is not supported: model the undo step as a task on the path "
+    "that needs it (or an error boundary event leading to it)",
+    "conditionalEventDefinition": "conditional events are not supported: use a gateway with a condition after "
+    "the task that changes the data",
+}
+
+
+def _unsupported(root: etree._Element) -> list[DiagramProblem]:
+    """What the engine cannot run at all, every occurrence, before it reads the diagram (it
+    would stop at the first, some with an internal error)."""
+    problems = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        local = etree.QName(element).localname
+        parent = element.getparent()
+        if local in _UNSUPPORTED_EVENTS and parent is not None:
+            name = parent.get("name") or parent.get("id")
+            problems.append(DiagramProblem("unsupported", f"{name!r}: {_UNSUPPORTED_EVENTS[local]}", parent.get("id")))
+        elif element.get("isForCompensation") == "true":
+            name = element.get("name") or element.get("id")
+            problems.append(
+                DiagramProblem(
+                    "unsupported", f"{name!r}: {_UNSUPPORTED_EVENTS['compensateEventDefinition']}", element.get("id")
+                )
+            )
+    return problems
 
 
 def _flow_elements(root: etree._Element, process_id: str) -> dict[str, str]:
@@ -376,14 +546,25 @@ def _drop_data_stores(root: etree._Element) -> None:
             parent.remove(element)
 
 
-def _user_tasks(spec: Any) -> list[UserTaskInfo]:
+def _user_tasks(spec: Any, names: dict[str, str], elements: dict[str, etree._Element]) -> list[UserTaskInfo]:
+    """The tasks people do: user tasks, and plain and manual tasks (done when marked done)."""
     found = []
+    loops = {getattr(ts, "task_spec", None): ts for ts in spec.task_specs.values() if hasattr(ts, "output_item")}
     for task_spec in spec.task_specs.values():
-        if not isinstance(task_spec, UserTask):
+        element_id = getattr(task_spec, "bpmn_id", None)
+        if not getattr(task_spec, "manual", False) or not element_id:
             continue
-        props: dict[str, str] = task_spec.extensions.get("properties", {})
+        props: dict[str, str] = getattr(task_spec, "extensions", {}).get("properties", {})
         form_file = props.get(FORM_PROPERTY)
         form = form_file[: -len(FORM_SUFFIX)] if form_file and form_file.endswith(FORM_SUFFIX) else form_file
+        title = task_spec.bpmn_name or element_id
+        kind = "userTask" if isinstance(task_spec, UserTask) else etree.QName(elements[element_id]).localname
+        generated = None
+        if kind == "userTask" and not form:
+            generated = schema_from_camunda_fields(title, elements[element_id]) or schema_from_names(
+                title, names | _multi_instance_outputs(loops.get(task_spec.name))
+            )
+            form = GENERATED_FORM + element_id if generated else None
         found.append(
             UserTaskInfo(
                 element_id=task_spec.bpmn_id,
@@ -394,9 +575,18 @@ def _user_tasks(spec: Any) -> list[UserTaskInfo]:
                 result_key=props.get("resultKey"),
                 title_en=props.get("title_en"),
                 assignee_from=props.get("assigneeFrom"),
+                kind=kind,
+                generated_form=generated,
             )
         )
     return found
+
+
+def _multi_instance_outputs(task_spec: Any) -> dict[str, str]:
+    """The output item of a multi-instance task: what each instance's person supplies."""
+    item = getattr(task_spec, "output_item", None)
+    name = getattr(item, "bpmn_id", None)
+    return {name: "string"} if name else {}
 
 
 def _check_expressions(spec: Any) -> list[DiagramProblem]:
@@ -438,7 +628,15 @@ def _check_timer(task_spec: Any, element_id: str | None) -> list[DiagramProblem]
     reason = check_expression(definition.expression)
     if reason is None and _UNQUOTED_ISO.match(definition.expression.strip()):
         reason = "an ISO 8601 value must be a quoted string"
+    if reason is None and not definition.expression.strip():
+        reason = "the timer has no value"
     if reason is None:
+        literal = definition.expression.strip().strip("\"'")
+        kind = {"CycleTimerEventDefinition": "timeCycle", "DurationTimerEventDefinition": "timeDuration"}.get(
+            type(definition).__name__, "timeDate"
+        )
+        if (bound := limits.timer_problem(kind, literal)) is not None:
+            return [DiagramProblem("timer", f"timer {literal}: {bound}", element_id)]
         return []
     message = f'timer {definition.expression!r}: {reason} (write ISO 8601 values in quotes, e.g. "PT1H")'
     return [DiagramProblem("timer", message, element_id)]

@@ -15,17 +15,19 @@ from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock
+from . import clock, limits
 from .diagrams import ProcessModel
+from .limits import BoundExceeded
 from .scripting import ScriptRefused, make_script_engine
 from .serialization import dump_workflow, load_workflow, serializer
 
@@ -77,6 +79,10 @@ class Snapshot:
     timers: list[PendingTimer]
     waiting_messages: list[str]
     engine_steps: list[str] = field(default_factory=list)
+    waiting_signals: list[str] = field(default_factory=list)
+    # Running with nothing anyone or anything can do (no task, timer, message or signal to
+    # wait for): the elements where it stopped. Empty otherwise.
+    stalled_at: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,26 @@ class OpenWork:
         return OpenWork(self.task_ids - set(task_ids), self.timers - set(timers))
 
 
+@dataclass
+class _OpenElements:
+    ready: list[ReadyTask] = field(default_factory=list)
+    timers: list[PendingTimer] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)  # open, but waiting for nothing we can deliver
+
+
+def _leaves(definition: Any) -> list[Any]:
+    """An event definition, or the ones a multiple event (an event-based gateway) holds."""
+    if isinstance(definition, MultipleEventDefinition):
+        return [leaf for d in definition.event_definitions for leaf in _leaves(d)]
+    return [] if definition is None else [definition]
+
+
+def _is_message(definition: Any, name: str) -> bool:
+    return isinstance(definition, MessageEventDefinition) and definition.name == name
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -110,6 +136,8 @@ def _engine_errors(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except ScriptRefused as err:
             raise EngineError(f"script refused: {err}") from None
+        except BoundExceeded as err:
+            raise EngineError(str(err), err.element_id) from None
         except WorkflowException as err:
             spec = getattr(err, "task_spec", None) or getattr(getattr(err, "task", None), "task_spec", None)
             element_id = getattr(spec, "bpmn_id", None)
@@ -196,6 +224,7 @@ class ProcessRun:
         self.workflow = workflow
         self.workflow.script_engine = make_script_engine()
         self._steps: list[str] = []
+        self._budget = limits.LIMITS.steps_per_transaction
 
     # construction -------------------------------------------------------------------------
     @classmethod
@@ -225,6 +254,7 @@ class ProcessRun:
 
     # operations ---------------------------------------------------------------------------
     def _advance(self) -> None:
+        self._budget = limits.LIMITS.steps_per_transaction
         self.workflow.do_engine_steps(did_complete_task=self._record_step)
         self.workflow.refresh_timers()
         self.workflow.do_engine_steps(did_complete_task=self._record_step)
@@ -233,6 +263,15 @@ class ProcessRun:
         element_id = getattr(task.task_spec, "bpmn_id", None)
         if element_id:
             self._steps.append(element_id)
+            self._budget -= 1
+            if self._budget < 0:
+                # A script, gateway and flow back with nothing to wait for: stopped here rather
+                # than at the task tree's depth limit, which looks like waiting.
+                raise BoundExceeded(
+                    f"loop without a wait state at {element_id}: more than "
+                    f"{limits.LIMITS.steps_per_transaction} steps in one go",
+                    element_id,
+                )
 
     def _ready_user_task(self, task_id: str) -> Any:
         try:
@@ -285,7 +324,8 @@ class ProcessRun:
         if not waiting:
             raise NoMatchingEvent(f"this instance is not waiting for message {name!r}")
         for task in waiting:
-            if getattr(task.task_spec.event_definition, "message_var", None) is None:
+            definition = next(d for d in _leaves(task.task_spec.event_definition) if _is_message(d, name))
+            if getattr(definition, "message_var", None) is None:
                 # No spiffworkflow:messageVariable in the diagram: the payload's fields become
                 # process data (SpiffWorkflow would otherwise drop them).
                 task.data.update(payload)
@@ -348,56 +388,88 @@ class ProcessRun:
 
     # inspection ---------------------------------------------------------------------------
     def ready_tasks(self) -> list[ReadyTask]:
-        return self._open_elements()[0]
+        return self._open_elements().ready
 
     def pending_timers(self) -> list[PendingTimer]:
-        return self._open_elements()[1]
+        return self._open_elements().timers
 
-    def _open_elements(self) -> tuple[list[ReadyTask], list[PendingTimer], list[str]]:
-        """Ready user tasks, waiting timers and awaited message names, in one walk of the task
-        tree (each walk visits every task, subprocesses included)."""
-        ready, timers, messages = [], [], []
+    def _open_elements(self) -> _OpenElements:
+        """Ready human tasks, waiting timers and awaited message and signal names, in one walk
+        of the task tree (each walk visits every task, subprocesses included). The catch events
+        behind an event-based gateway wait as one task, the gateway's, holding every event."""
+        found = _OpenElements()
         for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
             spec = task.task_spec
+            element_id = getattr(spec, "bpmn_id", None)
             if task.state == TaskState.READY:
-                if spec.manual and getattr(spec, "bpmn_id", None) in self.model.user_tasks:
-                    ready.append(ReadyTask(str(task.id), spec.bpmn_id, spec.lane))
+                if spec.manual and element_id in self.model.user_tasks:
+                    found.ready.append(ReadyTask(str(task.id), element_id, spec.lane))
+                elif element_id:
+                    found.other.append(element_id)
                 continue
-            definition = getattr(spec, "event_definition", None)
-            if isinstance(definition, TimerEventDefinition):
-                value = definition.details(task).value
-                if value is not None:
-                    due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
-                    timers.append(PendingTimer(str(task.id), spec.bpmn_id, due.astimezone(UTC)))
-            elif isinstance(definition, MessageEventDefinition):
-                messages.append(definition.name)
-        return ready, timers, messages
+            waits = False
+            for definition in _leaves(getattr(spec, "event_definition", None)):
+                if isinstance(definition, TimerEventDefinition):
+                    value = definition.details(task).value
+                    if value is not None:
+                        due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+                        found.timers.append(PendingTimer(str(task.id), element_id or "", due.astimezone(UTC)))
+                        waits = True
+                elif isinstance(definition, MessageEventDefinition):
+                    found.messages.append(definition.name)
+                    waits = True
+                elif isinstance(definition, SignalEventDefinition):
+                    found.signals.append(definition.name)
+                    waits = True
+            if not waits and element_id:
+                found.other.append(element_id)
+        return found
 
-    def _waiting_message_tasks(self, name: str | None = None) -> list[Any]:
+    def _waiting_message_tasks(self, name: str) -> list[Any]:
         return [
             task
             for task in self.workflow.get_tasks(state=TaskState.WAITING)
-            if isinstance(definition := getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
-            and (name is None or definition.name == name)
+            if any(_is_message(d, name) for d in _leaves(getattr(task.task_spec, "event_definition", None)))
         ]
 
     def waiting_messages(self) -> list[str]:
-        return self._open_elements()[2]
+        return self._open_elements().messages
 
     def open_work(self) -> OpenWork:
-        ready, timers, _ = self._open_elements()
-        return OpenWork(frozenset(t.task_id for t in ready), frozenset((t.task_id, t.due_at) for t in timers))
+        found = self._open_elements()
+        return OpenWork(
+            frozenset(t.task_id for t in found.ready), frozenset((t.task_id, t.due_at) for t in found.timers)
+        )
 
     def snapshot(self) -> Snapshot:
-        ready, timers, messages = self._open_elements()
+        found = self._open_elements()
+        completed = self.workflow.completed
+        waits = found.ready or found.timers or found.messages or found.signals
         return Snapshot(
-            status="completed" if self.workflow.completed else "running",
-            data=dict(self.workflow.data if self.workflow.completed else self._current_data()),
-            ready_tasks=ready,
-            timers=timers,
-            waiting_messages=messages,
+            status="completed" if completed else "running",
+            data=dict(self.workflow.data if completed else self._current_data()),
+            ready_tasks=found.ready,
+            timers=found.timers,
+            waiting_messages=found.messages,
             engine_steps=list(self._steps),
+            waiting_signals=found.signals,
+            stalled_at=[] if completed or waits else sorted(set(found.other)) or ["?"],
         )
+
+    def thrown_signals(self) -> list[str]:
+        """The signals this run threw since it was loaded (taken out of the engine): every
+        other instance waiting for one of them receives it."""
+        return [
+            event.event_definition.name
+            for event in self.workflow.get_events()
+            if isinstance(event.event_definition, SignalEventDefinition)
+        ]
+
+    @_engine_errors
+    def deliver_signal(self, name: str, now: datetime | None = None) -> None:
+        with clock.engine_time(now):
+            self.workflow.send_event(BpmnEvent(SignalEventDefinition(name)))
+            self._advance()
 
     def _current_data(self) -> dict[str, Any]:
         """The business data as the latest finished task left it, inside subprocesses too

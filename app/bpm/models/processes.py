@@ -43,6 +43,8 @@ class ProcessDefinition(Base):
     # Large: loaded only when a version is parsed (once per process, see services.definitions).
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument, deferred=True)
+    # The version of each process its call activities call outside the file, pinned at deploy.
+    called_versions: Mapped[dict[str, int] | None] = mapped_column(JsonDocument, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A retired version starts no new instances; those running on it finish on it.
@@ -131,5 +133,6 @@ class MessageSubscription(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
     message_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10), default="message", server_default="message")  # or signal
 
     __table_args__ = (Index("ix_message_subscriptions_name", "message_name", "instance_id"),)
