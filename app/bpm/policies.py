@@ -85,3 +85,8 @@ def can_deploy(actor: User | Console) -> bool:
 def can_retry(user: User) -> bool:
     """Put an instance that failed back to running, once the cause is fixed."""
     return ADMINS in user.group_ids
+
+
+def can_administer_users(user: User) -> bool:
+    """End a user's sessions and tokens (a lost laptop, a leaver)."""
+    return ADMINS in user.group_ids
