@@ -27,10 +27,17 @@ MIN_PASSWORD = 8
 
 @transactional
 def open_session(
-    session: Session, user: User, user_agent: str | None, address: str | None, now: datetime | None = None
+    session: Session,
+    user: User,
+    user_agent: str | None,
+    address: str | None,
+    idle: timedelta,
+    now: datetime | None = None,
 ) -> str:
-    """A new web session for `user`; the id returned goes into the signed cookie."""
+    """A new web session for `user`; the id returned goes into the signed cookie. The user's
+    sessions idle longer than `idle` (browsers closed without logging out) are deleted."""
     now = now or utcnow()
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.last_seen_at <= now - idle))
     session_id = secrets.token_urlsafe(32)
     session.add(
         WebSession(

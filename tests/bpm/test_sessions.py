@@ -17,9 +17,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bpm import users
+from app.bpm import access, users
 from app.bpm.logins import Throttle, TooManyAttempts, sign_in
-from app.bpm.models import AuditEvent, LoginAttempt, utcnow
+from app.bpm.models import AuditEvent, LoginAttempt, WebSession, utcnow
 from harness.apps import build_app
 from harness.http_client import call, login
 from harness.servers import LiveServer
@@ -203,3 +203,18 @@ def test_an_address_guessing_many_accounts_is_throttled(session: Session) -> Non
     assert sign_in(session, THROTTLE, "qc1", "shouhou-demo", "198.51.100.7", later) is not None
     stale = session.scalars(select(LoginAttempt).where(LoginAttempt.address == "198.51.100.7")).all()
     assert stale == []  # old attempts are pruned, the successful account's are reset
+
+
+def test_an_idle_session_ends_and_is_pruned_at_the_next_log_in(session: Session) -> None:
+    qc = users.active_user(session, "qc1")
+    assert qc is not None
+    idle, start = timedelta(hours=12), utcnow()
+    old = access.open_session(session, qc, "browser", "192.0.2.1", idle, now=start)
+    seen = access.user_for_session(session, old, idle, now=start + timedelta(hours=11))
+    assert seen is not None and seen.username == "qc1" and "qc" in {g.id for g in seen.groups}
+    later = start + timedelta(hours=11) + idle  # eleven hours of use moved its idle clock on
+    assert access.user_for_session(session, old, idle, now=later - timedelta(minutes=1)) is not None
+    assert access.user_for_session(session, old, idle, now=later + idle) is None
+    access.open_session(session, qc, "browser", "192.0.2.1", idle, now=later + idle)
+    rows = session.scalars(select(WebSession).where(WebSession.user_id == qc.id)).all()
+    assert len(rows) == 1 and rows[0].token_hash != users.secret_digest(old)

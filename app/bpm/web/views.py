@@ -175,7 +175,8 @@ def login() -> Any:
         return page, 429, {"Retry-After": str(err.retry_after)}
     if user is None:
         return render_template("login.html", error=_t("error.login")), 401
-    session_id = access.open_session(db.session(), user, request.user_agent.string, request.remote_addr)
+    idle = timedelta(hours=_config().session_idle_hours)
+    session_id = access.open_session(db.session(), user, request.user_agent.string, request.remote_addr, idle)
     _restart_session(sid=session_id)
     return redirect(_safe_next(request.args.get("next")))
 
