@@ -16,3 +16,12 @@ backlog = 256
 timeout = 60
 graceful_timeout = 20
 accesslog = os.environ.get("SHOUHOU_ACCESS_LOG")  # unset: no access log
+
+
+def post_worker_init(worker: object) -> None:
+    """Name no server software in responses. Gunicorn has no setting for its `Server` header
+    (an application's own Server header is sent beside it, not instead); each response takes
+    the name from `gunicorn.http.wsgi.SERVER`, so every worker blanks it once it is up."""
+    import gunicorn.http.wsgi
+
+    gunicorn.http.wsgi.SERVER = ""  # type: ignore[misc]

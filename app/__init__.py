@@ -47,6 +47,7 @@ def create_app(
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=config.testing,
         SHOUHOU=config,
@@ -69,6 +70,7 @@ def create_app(
 
     from app.bpm.api import api_blueprint
     from app.bpm.http_errors import register_error_handlers
+    from app.bpm.http_security import register_security
     from app.bpm.web import web_blueprint
     from app.cli import register_cli
 
@@ -78,6 +80,7 @@ def create_app(
     app.register_blueprint(api_blueprint, url_prefix="/api/v1")
     register_blueprints(app, modules, installed)
     register_error_handlers(app)
+    register_security(app)
     register_cli(app)
     if config.max_concurrent_requests > 0:
         from .limits import ConcurrencyLimit

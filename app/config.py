@@ -20,6 +20,11 @@ class Config:
     forms_dir: Path = PROJECT_ROOT / "forms"
     timezone: str = "Asia/Shanghai"
     token_lifetime_hours: int = 12
+    session_idle_hours: float = 12.0  # a web session unused this long is ended
+    login_window_minutes: float = 15.0  # failed log-ins count for this long
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    secure_cookies: bool = False  # session cookie `Secure` always (it is whenever served over HTTPS)
     worker_interval_seconds: float = 5.0
     timer_batch: int = 50  # instances whose due timers fire in one transaction
     max_request_bytes: int = 4 * 1024 * 1024
@@ -45,6 +50,11 @@ class Config:
             engine_limits=EngineLimits(
                 multi_instance_max=max(1, min(10_000, int(os.environ.get("SHOUHOU_MULTI_INSTANCE_MAX", "200")))),
             ),
+            session_idle_hours=float(os.environ.get("SHOUHOU_SESSION_IDLE_HOURS", "12")),
+            login_window_minutes=float(os.environ.get("SHOUHOU_LOGIN_WINDOW_MINUTES", "15")),
+            login_failures_per_account=int(os.environ.get("SHOUHOU_LOGIN_FAILURES_PER_ACCOUNT", "5")),
+            login_failures_per_address=int(os.environ.get("SHOUHOU_LOGIN_FAILURES_PER_ADDRESS", "20")),
+            secure_cookies=os.environ.get("SHOUHOU_SECURE_COOKIES", "") == "1",
         )
 
 

@@ -23,6 +23,7 @@ GROUPS: list[tuple[str, str, str]] = [
     ("process_owners", "流程负责人", "Process owners"),
     ("auditors", "审计", "Auditors"),
     ("admins", "系统管理员", "Administrators"),
+    ("integrations", "系统集成", "Integrations"),  # accounts of other systems: they send messages
 ]
 
 

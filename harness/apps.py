@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -49,9 +50,10 @@ def drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
-def build_app(url: str, tmp: Path) -> Flask:
+def build_app(url: str, tmp: Path, **settings: Any) -> Flask:
+    """`settings` override Config fields (a test module's own log-in limits, say)."""
     upgrade_database(url)
-    config = Config(database_url=url, secret_key="test-secret", testing=True)
+    config = Config(database_url=url, secret_key="test-secret", testing=True, **settings)
     app = create_app(config, instance_path=str(tmp / "instance"))
     with app.app_context():
         session = db.session()

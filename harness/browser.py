@@ -32,9 +32,16 @@ def chromium(user_data_dir: Path) -> webdriver.Chrome:
     ):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={user_data_dir}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations are logged here
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.implicitly_wait(5)
     return driver
+
+
+def policy_violations(browser: webdriver.Chrome) -> list[str]:
+    """The Content-Security-Policy violations the browser logged since the last call."""
+    entries = browser.get_log("browser")  # type: ignore[no-untyped-call]
+    return [e["message"] for e in entries if "Content Security Policy" in e["message"]]
 
 
 def click_and_wait(browser: webdriver.Chrome, by: str, value: str) -> None:

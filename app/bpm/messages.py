@@ -16,11 +16,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.bpm import definitions
 from app.bpm.definitions import LoadedDefinition
 from app.bpm.engine import EngineError, NoMatchingEvent, ProcessRun
-from app.bpm.errors import Conflict, NotFound, ProcessFailed, ServiceError
+from app.bpm.errors import Conflict, Forbidden, NotFound, ProcessFailed, ServiceError
 from app.bpm.instances import begin_instance, check_data_keys, mark_failed
 from app.bpm.models import MessageSubscription, ProcessInstance, User, utcnow
 from app.bpm.plugins import plugin_for
-from app.bpm.policies import can_view_instance
+from app.bpm.policies import can_send_message, can_view_instance
 from app.bpm.runs import StepWrites, save_run
 
 log = logging.getLogger(__name__)
@@ -77,11 +77,16 @@ def deliver(
     payload: dict[str, Any],
     now: datetime | None = None,
 ) -> Delivery:
-    """Deliver to every matching instance that waits for `name` and that the sender may see.
+    """Deliver to every matching instance that waits for `name` and that the sender may send
+    to (`can_send_message`: an integration account, or a member of the lane that waits). When
+    the sender may send to none of them, a reader of one (an auditor) is refused; an instance
+    the sender may not even see is passed over as if it did not wait. `actor` None is
+    the product itself (its own code delivering a message), which may send anywhere.
     A correlation is required: no message goes to every waiting instance. Each instance takes
     it in a savepoint of its own, so a fault in one process's code stops only that instance.
     When no instance waits for it, the message starts every process whose start event it is
-    (its payload becomes the new instance's data; `business_key` in the correlation, its key)."""
+    (its payload becomes the new instance's data; `business_key` in the correlation, its key),
+    when the sender may start it."""
     now = now or utcnow()
     check_data_keys(payload)
     starters = _started_by(session, name)
@@ -89,11 +94,14 @@ def deliver(
         raise ServiceError("error.correlation_required")
     reached: list[int] = []
     failed: list[int] = []
+    refused = False
     for instance in _candidates(session, name, correlation) if correlation else []:
         loaded = definitions.loaded(instance.definition)
-        if actor is not None and not can_view_instance(actor, loaded.lanes, instance.started_by_id):
-            continue  # someone else's instance looks the same as no instance
         run = ProcessRun.load(loaded.model, instance.state)
+        if actor is not None and not can_send_message(actor, run.message_lanes(name)):
+            # a reader is told no; someone else's instance looks the same as no instance
+            refused = refused or can_view_instance(actor, loaded.lanes, instance.started_by_id)
+            continue
         try:
             run.deliver_message(name, payload, correlation, now=now)
         except NoMatchingEvent:
@@ -106,11 +114,13 @@ def deliver(
         else:
             failed.append(instance.id)
     started = (
-        [] if reached or failed or actor is None else _start(session, actor, starters, name, correlation, payload, now)
+        []
+        if reached or failed or refused or actor is None
+        else _start(session, actor, starters, name, correlation, payload, now)
     )
     if not reached and not failed and not started:
         session.rollback()
-        raise NotFound("error.not_waiting")
+        raise Forbidden("error.forbidden") if refused else NotFound("error.not_waiting")
     try:
         session.commit()
     except StaleDataError:

@@ -9,6 +9,7 @@ from app.bpm.models import HumanTask, User
 
 ADMINS = "admins"
 AUDITORS = "auditors"
+INTEGRATIONS = "integrations"
 PROCESS_OWNERS = "process_owners"
 
 
@@ -85,3 +86,16 @@ def can_deploy(actor: User | Console) -> bool:
 def can_retry(user: User) -> bool:
     """Put an instance that failed back to running, once the cause is fixed."""
     return ADMINS in user.group_ids
+
+
+def can_administer_users(user: User) -> bool:
+    """End a user's sessions and tokens (a lost laptop, a leaver)."""
+    return ADMINS in user.group_ids
+
+
+def can_send_message(user: User, waiting_lanes: set[str]) -> bool:
+    """Deliver a message to an instance that waits for it: an integration account (the
+    `integrations` group: the systems that report parts arrived, customer replies...), or a
+    member of the lane in which the instance waits for the message, the group whose work the
+    message moves on. Reading an instance (auditors, process owners) is not sending to it."""
+    return INTEGRATIONS in user.group_ids or bool(waiting_lanes & user.group_ids)

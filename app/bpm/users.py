@@ -20,11 +20,22 @@ _DUMMY_HASH = generate_password_hash("not-a-password")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = active_user(session, username)
+    return user if password_matches(user.password_hash if user else None, password) else None
+
+
+def active_user(session: Session, username: str) -> User | None:
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
+    return user if user is not None and user.active else None
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """Check a password against its stored hash; with no hash (unknown user) the same work is
+    done against a dummy, so a failed log-in takes the same time either way."""
+    if stored_hash is None:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
+        return False
+    return check_password_hash(stored_hash, password)
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -32,20 +43,21 @@ def get_user(session: Session, user_id: int) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _digest(token: str) -> str:
+def secret_digest(token: str) -> str:
+    """What is stored of a token or session id: its SHA-256, never the secret itself."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_token(session: Session, user: User, lifetime: timedelta, now: datetime | None = None) -> str:
     token = secrets.token_urlsafe(32)
     now = now or utcnow()
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=now + lifetime))
+    session.add(ApiToken(user_id=user.id, token_hash=secret_digest(token), created_at=now, expires_at=now + lifetime))
     session.commit()
     return token
 
 
 # Every API request asks, so the token's user and group ids come as plain rows of one query
-# built once, and the user joins the session without a second query (see `_attach`).
+# built once, and the user joins the session without a second query (see `attach_user`).
 _TOKEN_USER = (
     select(ApiToken.expires_at, User.id, User.username, User.display_name, User.active, user_groups.c.group_id)
     .join(User, User.id == ApiToken.user_id)
@@ -56,13 +68,13 @@ _TOKEN_USER = (
 
 def user_for_token(session: Session, token: str, now: datetime | None = None) -> User | None:
     """The token's active user with its groups, in one query, or None."""
-    rows = session.execute(_TOKEN_USER, {"token_hash": _digest(token)}).all()
+    rows = session.execute(_TOKEN_USER, {"token_hash": secret_digest(token)}).all()
     if not rows or rows[0].expires_at <= (now or utcnow()) or not rows[0].active:
         return None
-    return _attach(session, rows[0], sorted(row.group_id for row in rows if row.group_id is not None))
+    return attach_user(session, rows[0], sorted(row.group_id for row in rows if row.group_id is not None))
 
 
-def _attach(session: Session, row: Any, group_ids: list[str]) -> User:
+def attach_user(session: Session, row: Any, group_ids: list[str]) -> User:
     """The user as a persistent object of this session, built from the row just read rather
     than loaded again; what the row did not carry (password hash, group names) loads on first
     use, as any expired attribute does."""

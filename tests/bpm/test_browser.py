@@ -9,7 +9,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from harness.browser import api_complete, click_and_wait, log_in
+from harness.browser import api_complete, click_and_wait, log_in, policy_violations
 from harness.http_client import call, login
 from harness.servers import LiveServer
 
@@ -118,6 +118,7 @@ def test_process_owner_adds_a_qc_review_in_the_modeler_and_deploys(
     browser.find_element(By.ID, "form-editor-keep").click()
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#form-editor-preview #field-passed"))
     assert "qc_review" in browser.find_element(By.ID, "form-editor-kept").text
+    assert policy_violations(browser) == []  # the modeler and its editor work under the CSP
 
     # the diagram: a QC review between preventing recurrence and closing
     browser.execute_script(
@@ -154,6 +155,7 @@ def test_process_owner_adds_a_qc_review_in_the_modeler_and_deploys(
     added = browser.find_element(By.CSS_SELECTOR, '#diff-new g.djs-element[data-element-id="qc_review"]')
     assert "shouhou-added" in added.get_attribute("class")
     assert browser.find_elements(By.CSS_SELECTOR, 'tr.diff-added[data-element-id="qc_review"]')
+    assert policy_violations(browser) == []
 
 
 def _finished_complaint(base: str) -> str:
@@ -206,6 +208,7 @@ def test_auditor_traces_a_finished_complaint_on_its_diagram_and_exports_it(
         shape = browser.find_element(By.CSS_SELECTOR, f'g.djs-element[data-element-id="{element_id}"]')
         assert "shouhou-done" in shape.get_attribute("class")
     assert not browser.find_elements(By.CSS_SELECTOR, "g.shouhou-active")  # nothing left open
+    assert policy_violations(browser) == []  # the diagram viewer works under the CSP
     Select(browser.find_element(By.NAME, "task")).select_by_value("analyse_complaint")
     click_and_wait(browser, By.CSS_SELECTOR, "#history form button[type=submit]")
     rows = browser.find_elements(By.CSS_SELECTOR, "#history tr.event")

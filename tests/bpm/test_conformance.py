@@ -35,6 +35,11 @@ def admin(base: str) -> str:
     return login(base, "admins1")
 
 
+@pytest.fixture(scope="module")
+def integration(base: str) -> str:
+    return login(base, "integrations1")  # sends messages for other systems
+
+
 def deploy(base: str, token: str, name: str) -> tuple[int, Any]:
     return upload(base, f"{API}/process-definitions", name, (FIXTURES / name).read_bytes(), token)
 
@@ -88,7 +93,7 @@ def refusal(base: str, token: str, name: str) -> list[dict[str, Any]]:
     return body["problems"]  # type: ignore[no-any-return]
 
 
-def test_event_based_gateway_message_wins(base: str, admin: str) -> None:
+def test_event_based_gateway_message_wins(base: str, admin: str, integration: str) -> None:
     deployed(base, admin, "event_gateway.bpmn")
     started = start(base, admin, "conf_event_gateway")
     assert started["status"] == "running" and started["open_tasks"] == []
@@ -97,7 +102,7 @@ def test_event_based_gateway_message_wins(base: str, admin: str) -> None:
         "POST",
         f"{API}/messages/conformance_reply",
         {"correlation": {"process_instance_id": started["id"]}, "payload": {"answer": "yes"}},
-        admin,
+        integration,
     )
     assert status == 200 and body["delivered_to"] == [started["id"]], body
     done = instance(base, admin, started["id"])
@@ -105,7 +110,7 @@ def test_event_based_gateway_message_wins(base: str, admin: str) -> None:
     assert "timer_fired" not in [e["action"] for e in history(base, admin, started["id"])]
 
 
-def test_event_based_gateway_timer_wins(app: Flask, base: str, admin: str) -> None:
+def test_event_based_gateway_timer_wins(app: Flask, base: str, admin: str, integration: str) -> None:
     deployed(base, admin, "event_gateway.bpmn")
     started = start(base, admin, "conf_event_gateway")
     fire_due(app, datetime.now(UTC) + timedelta(minutes=59))
@@ -117,7 +122,7 @@ def test_event_based_gateway_timer_wins(app: Flask, base: str, admin: str) -> No
         "POST",
         f"{API}/messages/conformance_reply",
         {"correlation": {"process_instance_id": started["id"]}, "payload": {}},
-        admin,
+        integration,
     )
     assert status == 404, body  # the timer won: nobody waits for the reply any more
 

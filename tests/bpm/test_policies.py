@@ -41,6 +41,9 @@ ADMIN, AUDITOR, OWNER = person(4, "admins"), person(5, "auditors"), person(6, "p
         (policies.can_deploy, ADMIN, AUDITOR),
         (policies.can_retry, ADMIN, OWNER),
         (lambda u: policies.works_in(u, "engineers"), ENGINEER, CLERK),
+        (policies.can_administer_users, ADMIN, AUDITOR),
+        (lambda u: policies.can_send_message(u, {"after_sales"}), CLERK, AUDITOR),
+        (lambda u: policies.can_send_message(u, {"after_sales"}), person(7, "integrations"), OWNER),
     ],
 )
 def test_rule_allows_one_and_refuses_another(rule: object, allowed: User, refused: User) -> None:

@@ -44,7 +44,29 @@ def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "paths": {
             "/auth/token": {
-                "post": operation("Exchange user name and password for a bearer token", body="TokenRequest", auth=False)
+                "post": {
+                    **operation("Exchange user name and password for a bearer token", body="TokenRequest", auth=False),
+                    "responses": {
+                        "200": {"description": "OK"},
+                        "400": {"$ref": "#/components/responses/Error"},
+                        "401": {"$ref": "#/components/responses/Error"},
+                        "429": {
+                            "description": "Too many failed log-ins for this account or address; see Retry-After",
+                            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        },
+                    },
+                },
+                "delete": {
+                    **operation("Revoke the presented token: it gets 401 from then on"),
+                    "responses": {
+                        "204": {"description": "Revoked"},
+                        "401": {"$ref": "#/components/responses/Error"},
+                    },
+                },
+            },
+            "/users/{id}/revoke-access": {
+                "post": operation("End every web session and API token of a user (admins)", params=["id"])
             },
             "/process-definitions": {
                 "get": operation("Deployed processes and versions"),

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from app.bpm import definitions, instances, messages, tasks, users
+from app.bpm import access, definitions, instances, messages, tasks, users
 from app.bpm.db import db
 from app.bpm.errors import ServiceError
 from app.bpm.forms import describe_form, read_forms_dir
+from app.bpm.logins import Throttle, TooManyAttempts, sign_in
 from app.bpm.modules import contributions
 from app.bpm.web.locale import current_locale
 from app.config import Config
@@ -87,12 +88,16 @@ def _body(schema: Schema) -> dict[str, Any]:
     return loaded
 
 
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def auth_required(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        user = users.user_for_token(db.session(), token.strip()) if scheme.lower() == "bearer" and token else None
+        token = _bearer()
+        user = users.user_for_token(db.session(), token) if token else None
         if user is None:
             body = {"error": {"code": "unauthorized", "message": translate("error.unauthorized", current_locale())}}
             return jsonify(body), 401, {"WWW-Authenticate": "Bearer"}
@@ -116,14 +121,33 @@ def openapi() -> Any:
 def token() -> Any:
     body = _body(shared(TokenRequest))
     session = db.session()
-    user = users.authenticate(session, body["username"], body["password"])
-    if user is None:
-        return jsonify(
-            {"error": {"code": "invalid_credentials", "message": translate("error.login", current_locale())}}
-        ), 401
     config: Config = current_app.config["SHOUHOU"]
+    locale = current_locale()
+    try:
+        user = sign_in(session, Throttle.of(config), body["username"], body["password"], request.remote_addr or "")
+    except TooManyAttempts as err:
+        error = {"code": err.code, "message": translate(err.message_key, locale, **err.params)}
+        return jsonify({"error": error, "retry_after": err.retry_after}), 429, {"Retry-After": str(err.retry_after)}
+    if user is None:
+        return jsonify({"error": {"code": "invalid_credentials", "message": translate("error.login", locale)}}), 401
     issued = users.issue_token(session, user, timedelta(hours=config.token_lifetime_hours))
     return jsonify({"token": issued, "expires_in": config.token_lifetime_hours * 3600})
+
+
+@api_blueprint.delete("/auth/token")
+@auth_required
+def revoke_token() -> Any:
+    """Revoke the presented token: from now on it gets 401."""
+    access.revoke_token(db.session(), _bearer() or "")
+    return "", 204
+
+
+@api_blueprint.post("/users/<int:user_id>/revoke-access")
+@auth_required
+def revoke_user_access(user_id: int) -> Any:
+    """An admin ends every web session and API token of the user."""
+    ended = access.revoke_access(db.session(), _user(), user_id)
+    return jsonify({"sessions_ended": ended.sessions, "tokens_revoked": ended.tokens})
 
 
 @api_blueprint.get("/process-definitions")

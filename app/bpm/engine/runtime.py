@@ -435,6 +435,18 @@ class ProcessRun:
     def waiting_messages(self) -> list[str]:
         return self._open_elements().messages
 
+    def message_lanes(self, name: str) -> set[str]:
+        """The lanes in which this instance waits for message `name`: the lane of each catching
+        event (a boundary event outside any lane counts in the lane of its task)."""
+        lanes: set[str] = set()
+        for task in self._waiting_message_tasks(name):
+            holder = task
+            while holder is not None and getattr(holder.task_spec, "lane", None) is None:
+                holder = holder.parent
+            if holder is not None:
+                lanes.add(str(holder.task_spec.lane))
+        return lanes
+
     def open_work(self) -> OpenWork:
         found = self._open_elements()
         return OpenWork(

@@ -13,7 +13,7 @@ from .processes import (
     TaskStatus,
     TimerStatus,
 )
-from .users import ApiToken, Group, User, user_groups
+from .users import ApiToken, Group, LoginAttempt, User, WebSession, user_groups
 
 __all__ = [
     "ApiToken",
@@ -24,6 +24,7 @@ __all__ = [
     "HumanTask",
     "InstanceStatus",
     "JsonDocument",
+    "LoginAttempt",
     "MessageSubscription",
     "ProcessDefinition",
     "ProcessInstance",
@@ -31,6 +32,7 @@ __all__ = [
     "TaskStatus",
     "TimerStatus",
     "User",
+    "WebSession",
     "user_groups",
     "utcnow",
 ]

@@ -24,6 +24,7 @@ from app.bpm import definitions, migrations, users
 from app.bpm.db import db
 from app.bpm.errors import DeploymentRejected, ServiceError
 from app.bpm.forms import FormInvalid, field_views, load_form, read_forms_dir
+from app.bpm.http_security import allow_inline_styles
 from app.bpm.policies import can_deploy
 from app.config import PROJECT_ROOT, Config
 
@@ -73,6 +74,7 @@ def _page(process_id: str | None, diagram_url: str, title: str) -> str:
         "labels": {key: _t(f"modeler.{key}") for key in LABELS} | {"group_title": _t("modeler.extensions")},
     }
     schemas = {name: doc["schema"] for name, doc in forms.items()}
+    allow_inline_styles()
     return render_template("modeler.html", settings=settings, schemas=schemas, title=title, process_id=process_id)
 
 

@@ -29,11 +29,12 @@ from flask import (
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.bpm import definitions, instances, tasks, users
+from app.bpm import access, definitions, instances, tasks, users
 from app.bpm.clock import utcnow
 from app.bpm.db import db
 from app.bpm.errors import DeploymentRejected, FormRejected, ServiceError
 from app.bpm.forms import coerce_html_form, field_views, read_forms_dir
+from app.bpm.logins import Throttle, TooManyAttempts, sign_in
 from app.bpm.modules import installed
 from app.bpm.plugins import plugin_for
 from app.bpm.policies import can_deploy, can_retry
@@ -110,11 +111,20 @@ def _template_helpers() -> dict[str, Any]:
     }
 
 
+def _config() -> Config:
+    config: Config = current_app.config["SHOUHOU"]
+    return config
+
+
 def login_required(fn: F) -> F:
+    """The page needs a signed-in user: the cookie's session must still exist on the server
+    (one indexed query for the session, its user and groups)."""
+
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        user_id = session.get("user_id")
-        user = users.get_user(db.session(), int(user_id)) if user_id is not None else None
+        session_id = session.get("sid")
+        idle = timedelta(hours=_config().session_idle_hours)
+        user = access.user_for_session(db.session(), session_id, idle) if isinstance(session_id, str) else None
         if user is None:
             return redirect(url_for("web.login", next=request.full_path))
         g.user = user
@@ -155,27 +165,58 @@ def _safe_next(target: str | None) -> str:
 
 @web_blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
-    if request.method == "POST":
-        user = users.authenticate(db.session(), request.form.get("username", ""), request.form.get("password", ""))
-        if user is not None:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            session["user_id"] = user.id
-            return redirect(_safe_next(request.args.get("next")))
-        error = _t("error.login")
-    return render_template("login.html", error=error), (401 if error else 200)
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    username, password = request.form.get("username", ""), request.form.get("password", "")
+    try:
+        user = sign_in(db.session(), Throttle.of(_config()), username, password, request.remote_addr or "")
+    except TooManyAttempts as err:
+        page = render_template("login.html", error=_t(err.message_key, **err.params))
+        return page, 429, {"Retry-After": str(err.retry_after)}
+    if user is None:
+        return render_template("login.html", error=_t("error.login")), 401
+    idle = timedelta(hours=_config().session_idle_hours)
+    session_id = access.open_session(db.session(), user, request.user_agent.string, request.remote_addr, idle)
+    _restart_session(sid=session_id)
+    return redirect(_safe_next(request.args.get("next")))
 
 
-@web_blueprint.post("/logout")
-def logout() -> WerkzeugResponse:
+def _restart_session(**values: str) -> None:
+    """A fresh cookie (nothing of the old one but the language), with `values` in it."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    session.update(values)
+
+
+@web_blueprint.post("/logout")
+def logout() -> WerkzeugResponse:
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        access.end_session(db.session(), session_id)
+    _restart_session()
     return redirect(url_for("web.login"))
+
+
+@web_blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password_page() -> Any:
+    """Change one's password; every other session and token of the user ends."""
+    if request.method == "GET":
+        return render_template("password.html", error=None)
+    try:
+        access.change_password(
+            db.session(),
+            _user(),
+            request.form.get("current_password", ""),
+            request.form.get("new_password", ""),
+            keep_session=session.get("sid"),
+        )
+    except ServiceError as err:
+        return render_template("password.html", error=_t(err.message_key, **err.params)), err.status
+    flash(_t("password.changed"), "success")
+    return redirect(url_for("web.worklist"))
 
 
 @web_blueprint.get("/")

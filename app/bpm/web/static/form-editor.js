@@ -13,6 +13,7 @@
   var edited = {};
   var timer = null;
   if (!text) { return; }
+  preview.addEventListener("submit", function (event) { event.preventDefault(); }); // a preview never posts
 
   function current() { return (nameInput.value || pick.value || "").trim(); }
 
