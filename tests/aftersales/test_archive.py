@@ -189,3 +189,19 @@ def test_letters_and_replies_are_numbered_and_filed_per_unit(base: str) -> None:
     status, body = call(base, "GET", f"{API}/equipment/{unit_id}", token=token)
     assert [c["direction"] for c in body["correspondence"]] == ["outgoing", "incoming"]
     assert {"service_requests", "parts"} <= body.keys()
+
+
+def test_contract_terms_pages_are_for_those_who_read_terms(base: str) -> None:
+    """Deposits, prices and SLA policies: the web pages refuse QC as the API does, by the one
+    policy `can_read_contract_terms`."""
+    qc = WebClient(base)
+    qc.login("qc1")
+    sales = WebClient(base)
+    sales.login("sales1")
+    status, page = sales.get("/contracts")
+    assert status == 200 and "HT-2025-003" in page
+    contract_id = re.findall(r"/contracts/(\d+)/deposit", page)[0]
+    assert sales.get(f"/contracts/{contract_id}/deposit")[0] == 200
+    assert qc.get("/contracts")[0] == 403
+    assert qc.get(f"/contracts/{contract_id}/deposit")[0] == 403
+    assert call(base, "GET", f"{API}/contracts/{contract_id}/deposit", token=login(base, "qc1"))[0] == 403

@@ -365,10 +365,6 @@ def save_contract(session: Session, user: User, contract_id: int | None, data: d
     return contract
 
 
-def list_contracts(session: Session) -> list[Contract]:
-    return list(session.scalars(select(Contract).order_by(Contract.number)))
-
-
 # correspondence -------------------------------------------------------------------------------
 def correspondence_choices(session: Session, unit_id: int) -> Choices:
     incoming = session.scalars(

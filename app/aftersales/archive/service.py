@@ -129,6 +129,16 @@ class DepositLedger:
     balance: Decimal
 
 
+def contracts_with_terms(session: Session, user: User) -> list[Contract]:
+    """Contracts with their terms (deposit, warranty, SLA policy) that the user may read;
+    Forbidden for one who may read none of them."""
+    contracts = list(session.scalars(select(Contract).order_by(Contract.number)))
+    readable = [contract for contract in contracts if can_read_contract_terms(user, contract)]
+    if contracts and not readable:
+        raise Forbidden("error.forbidden")
+    return readable
+
+
 def deposit_ledger(session: Session, user: User, contract_id: int) -> DepositLedger:
     """The contract's deposit and every deduction (R10), for those who may read its terms."""
     contract = session.get(Contract, contract_id)

@@ -134,7 +134,7 @@ def edit_unit(unit_id: int | None = None) -> Any:
 @archive_web.get("/contracts")
 @login_required
 def contracts_page() -> str:
-    return render_template("archive/contracts.html", contracts=archive_edit.list_contracts(db.session()))
+    return render_template("archive/contracts.html", contracts=archive.contracts_with_terms(db.session(), _user()))
 
 
 @archive_web.route("/contracts/new", methods=["GET", "POST"])
