@@ -520,7 +520,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Decided by someone other than the asker, of an approving group (office, admins) the asker is not in.",
     },
     "change.none": {"zh_CN": "没有待审批的变更。", "en": "No changes are waiting."},
-    "change.pending_terms": {"zh_CN": "待审批的条款变更", "en": "Terms changes waiting for approval"},
+    "change.pending_terms": {"zh_CN": "待审批的变更", "en": "Changes waiting for approval"},
     "change.asked": {
         "zh_CN": "条款变更已提交，经办公室或系统管理员审批后生效。",
         "en": "The terms change is asked; it takes effect once the office or an administrator approves it.",

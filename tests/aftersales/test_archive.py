@@ -139,7 +139,7 @@ def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -
         f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(policy)}, csrf_from=f"/contracts/{target}/edit"
     )
     # asked, not yet in force: the contract page shows the change field by field, old → new
-    assert status == 200 and "已保存" in page and "待审批的条款变更" in page
+    assert status == 200 and "已保存" in page and "待审批的变更" in page
     assert "配件价格 ROLLER-LP800" in page and "<ins>40.00</ins>" in page and "working_hours" in page
     assert "工作时间" not in page and 'id="approve-' not in page  # office1 asked: no approve button for them
     change_id = re.search(r'id="change-(\d+)"', page).group(1)  # type: ignore[union-attr]
@@ -152,7 +152,7 @@ def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -
     status, page = admin.post(f"/changes/{change_id}/approve", {}, csrf_from="/changes")
     assert status == 200 and "已批准，变更已生效" in page
     status, page = web.get(f"/contracts/{target}")
-    assert status == 200 and "工作时间" in page and "待审批的条款变更" not in page
+    assert status == 200 and "工作时间" in page and "待审批的变更" not in page
     edit_page = web.get(f"/contracts/{target}/edit")[1]
     assert "ROLLER-LP800 = 40.00" in edit_page
     token = login(base, "after_sales1")
@@ -252,7 +252,7 @@ def test_contract_terms_need_a_second_person_and_a_rejection_changes_nothing(bas
         {**values, "warranty_years": "10", "part_prices": "TONER-C3000-K = 0"},
         csrf_from=f"/contracts/{target}/edit",
     )
-    assert status == 200 and "待审批的条款变更" in page and "<del>2</del>" in page and "<ins>10</ins>" in page
+    assert status == 200 and "待审批的变更" in page and "<del>2</del>" in page and "<ins>10</ins>" in page
     token = login(base, "sales1")
     _, units = call(base, "GET", f"{API}/equipment?q=SN-C3000-0001", token=token)
     assert units[0]["in_warranty"] is False  # not in force before approval
