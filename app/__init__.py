@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 def product_modules() -> list[Module]:
     """Every module of the product, in the order of the navigation: the shared after-sales
     business, then one line per business process (a new process adds its line here)."""
+    from app.aftersales.approvals.module import approvals_module
     from app.aftersales.archive.module import archive_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
@@ -29,6 +30,7 @@ def product_modules() -> list[Module]:
 
     return [
         archive_module(),
+        approvals_module(),
         warehouse_module(),
         repair_dispatch_module(),
         complaint_handling_module(),

@@ -4,12 +4,13 @@ migrations; `create_app` needs no import of it (its modules import their models)
 
 from __future__ import annotations
 
+from app.aftersales.approvals import models as approval_models
 from app.aftersales.archive import models as archive_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
 from app.processes.repair_dispatch import models as repair_models
 
-MODEL_MODULES = (archive_models, warehouse_models, repair_models)
+MODEL_MODULES = (archive_models, approval_models, warehouse_models, repair_models)
 metadata = Base.metadata
 
 __all__ = ["MODEL_MODULES", "Base", "metadata"]

@@ -5,6 +5,7 @@ Each rule has an allow and a refuse test in tests/aftersales/test_policies.py.""
 
 from __future__ import annotations
 
+from app.aftersales.approvals.models import PENDING, PendingChange
 from app.aftersales.archive.models import Contract
 from app.bpm.models import User
 from app.bpm.policies import ADMINS, AUDITORS
@@ -18,6 +19,7 @@ ARCHIVE_EDITORS = frozenset({AFTER_SALES, SALES, OFFICE, ADMINS})
 STOCK_KEEPERS = frozenset({AFTER_SALES, OFFICE, ADMINS})
 PART_USERS = STOCK_KEEPERS | {ENGINEERS}
 CONTRACT_READERS = frozenset({AFTER_SALES, SALES, OFFICE, ADMINS, AUDITORS})
+CHANGE_APPROVERS = frozenset({OFFICE, ADMINS})
 
 
 def can_edit_archive(user: User) -> bool:
@@ -39,3 +41,17 @@ def can_read_contract_terms(user: User, contract: Contract) -> bool:
     """A contract's deposit ledger, prices and SLA policy: staff who handle contracts and
     repairs, and auditors."""
     return bool(CONTRACT_READERS & user.group_ids)
+
+
+def can_approve_changes(user: User) -> bool:
+    """Sees the money and contract-terms changes waiting for a second person."""
+    return bool(CHANGE_APPROVERS & user.group_ids)
+
+
+def can_decide_change(user: User, change: PendingChange) -> bool:
+    """Approve or reject a waiting change: never the person who asked (whatever their
+    groups), and only someone holding an approving group (office, admins) that the asker
+    does not hold: one asks, another of a different group approves."""
+    if change.decision != PENDING or user.id == change.asked_by_id:
+        return False
+    return bool((CHANGE_APPROVERS & user.group_ids) - change.asked_by.group_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime, time
@@ -137,7 +138,21 @@ def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -
     status, page = web.post(
         f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(policy)}, csrf_from=f"/contracts/{target}/edit"
     )
-    assert status == 200 and "已保存" in page and "工作时间" in page
+    # asked, not yet in force: the contract page shows the change field by field, old → new
+    assert status == 200 and "已保存" in page and "待审批的变更" in page
+    assert "配件价格 ROLLER-LP800" in page and "<ins>40.00</ins>" in page and "working_hours" in page
+    assert "工作时间" not in page and 'id="approve-' not in page  # office1 asked: no approve button for them
+    change_id = re.search(r'id="change-(\d+)"', page).group(1)  # type: ignore[union-attr]
+    assert "ROLLER-LP800 = 40.00" not in web.get(f"/contracts/{target}/edit")[1]
+    assert web.post(f"/changes/{change_id}/approve", {}, csrf_from="/contracts")[0] == 403  # not their own
+    admin = WebClient(base)
+    admin.login("admins1")
+    status, page = admin.get("/changes")
+    assert status == 200 and f'id="approve-{change_id}"' in page and "HT-2025-003" in page
+    status, page = admin.post(f"/changes/{change_id}/approve", {}, csrf_from="/changes")
+    assert status == 200 and "已批准，变更已生效" in page
+    status, page = web.get(f"/contracts/{target}")
+    assert status == 200 and "工作时间" in page and "待审批的变更" not in page
     edit_page = web.get(f"/contracts/{target}/edit")[1]
     assert "ROLLER-LP800 = 40.00" in edit_page
     token = login(base, "after_sales1")
@@ -189,3 +204,74 @@ def test_letters_and_replies_are_numbered_and_filed_per_unit(base: str) -> None:
     status, body = call(base, "GET", f"{API}/equipment/{unit_id}", token=token)
     assert [c["direction"] for c in body["correspondence"]] == ["outgoing", "incoming"]
     assert {"service_requests", "parts"} <= body.keys()
+
+
+def test_contract_terms_pages_are_for_those_who_read_terms(base: str) -> None:
+    """Deposits, prices and SLA policies: the web pages refuse QC as the API does, by the one
+    policy `can_read_contract_terms`."""
+    qc = WebClient(base)
+    qc.login("qc1")
+    sales = WebClient(base)
+    sales.login("sales1")
+    status, page = sales.get("/contracts")
+    assert status == 200 and "HT-2025-003" in page
+    contract_id = re.findall(r"/contracts/(\d+)/deposit", page)[0]
+    assert sales.get(f"/contracts/{contract_id}/deposit")[0] == 200
+    assert qc.get("/contracts")[0] == 403
+    assert qc.get(f"/contracts/{contract_id}/deposit")[0] == 403
+    assert call(base, "GET", f"{API}/contracts/{contract_id}/deposit", token=login(base, "qc1"))[0] == 403
+
+
+def _contract_form(web: WebClient, contract_id: str) -> dict[str, str]:
+    _, form = web.get(f"/contracts/{contract_id}/edit")
+    values = dict(re.findall(r'<input id="input-(\w+)" name="\w+"\s+type="[^"]+"\s+value="([^"]*)"', form))
+    for name in ("sla_policy", "part_prices"):
+        found = re.search(rf'<textarea id="input-{name}"[^>]*>(.*?)</textarea>', form, re.S)
+        values[name] = html.unescape(found.group(1)) if found else ""
+    chosen = re.search(r'<select id="input-customer_id".*?<option value="([^"]*)" selected', form, re.S)
+    values["customer_id"] = chosen.group(1) if chosen else ""
+    return values
+
+
+def test_contract_terms_need_a_second_person_and_a_rejection_changes_nothing(base: str) -> None:
+    """The finding: sales1 raised a warranty to 20 years and set part prices to 0, in force at
+    once. Now 20 years is out of bounds, and 10 years with a price of 0 waits for approval: the
+    unit stays out of warranty, and the office's rejection (with a reason) changes nothing."""
+    sales = WebClient(base)
+    sales.login("sales1")
+    _, page = sales.get("/contracts")
+    target = re.findall(r"/contracts/(\d+)/edit", page)[0]  # HT-2022-017: its units are out of warranty
+    values = _contract_form(sales, target)
+    assert values["warranty_years"] == "2"
+    status, page = sales.post(
+        f"/contracts/{target}/edit", {**values, "warranty_years": "20"}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 400 and "数值应在 1 到 10 之间" in page and 'value="20"' in page  # on the field, nothing lost
+    status, page = sales.post(
+        f"/contracts/{target}/edit",
+        {**values, "warranty_years": "10", "part_prices": "TONER-C3000-K = 0"},
+        csrf_from=f"/contracts/{target}/edit",
+    )
+    assert status == 200 and "待审批的变更" in page and "<del>2</del>" in page and "<ins>10</ins>" in page
+    token = login(base, "sales1")
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-C3000-0001", token=token)
+    assert units[0]["in_warranty"] is False  # not in force before approval
+    status, again = sales.post(
+        f"/contracts/{target}/edit", {**values, "warranty_years": "6"}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 400 and "已有待审批的条款变更" in again  # one waiting terms change per contract
+    office = login(base, "office1")
+    status, waiting = call(base, "GET", f"{API}/changes", token=office)
+    change = next(c for c in waiting if c["contract_id"] == int(target))
+    assert status == 200 and change["asked_by"] == "sales1" and change["may_decide"] is True
+    assert change["values"] == {"warranty_years": 10, "part_prices": {"TONER-C3000-K": "0.00"}}
+    assert call(base, "POST", f"{API}/changes/{change['id']}/approve", {}, token=token)[0] == 403  # the asker
+    status, body = call(base, "POST", f"{API}/changes/{change['id']}/reject", {}, token=office)
+    assert status == 400 and "reason" in body["errors"]  # a rejection says why
+    status, body = call(base, "POST", f"{API}/changes/{change['id']}/reject", {"reason": "无合同依据"}, token=office)
+    assert status == 200 and body["decision"] == "rejected" and body["decided_by"] == "office1"
+    assert call(base, "POST", f"{API}/changes/{change['id']}/approve", {}, token=login(base, "admins1"))[0] == 409
+    assert _contract_form(sales, target)["warranty_years"] == "2"
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-C3000-0001", token=token)
+    assert units[0]["in_warranty"] is False
+    assert call(base, "GET", f"{API}/changes", token=token)[0] == 403  # sales approves nothing

@@ -36,6 +36,24 @@ class EquipmentOut(Schema):
     )
 
 
+def _name(user: Any) -> str | None:
+    return user.username if user is not None else None
+
+
+class LedgerLineOut(Schema):
+    """A deposit ledger line: approved (in the balance) or pending, who asked and approved, when."""
+
+    at = fields.AwareDateTime()
+    amount = fields.Decimal(as_string=True)
+    reason = fields.String()
+    request_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    asked_by = fields.Function(lambda e: _name(e.asked_by))
+    asked_at = fields.AwareDateTime(allow_none=True)
+    approved_by = fields.Function(lambda e: _name(e.approved_by))
+    approved_at = fields.AwareDateTime(allow_none=True)
+
+
 class CustomerOut(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -88,10 +106,8 @@ def deposit_ledger(contract_id: int) -> Any:
             "contract": ledger.contract.number,
             "deposit": str(ledger.contract.deposit_amount),
             "balance": str(ledger.balance),
-            "entries": [
-                {"at": e.at.isoformat(), "amount": str(e.amount), "reason": e.reason, "request_id": e.request_id}
-                for e in ledger.entries
-            ],
+            "pending": str(ledger.pending),
+            "entries": shared(LedgerLineOut, many=True).dump(ledger.entries),
         }
     )
 
@@ -105,7 +121,11 @@ OPENAPI = OpenApiPart(
             "get": operation("One unit with its warranty and the history the caller may see", params=["id"])
         },
         "/contracts/{id}/deposit": {
-            "get": operation("The contract's warranty deposit ledger and balance", params=["id"])
+            "get": operation(
+                "The contract's warranty deposit ledger: approved and pending entries, who asked and who approved,"
+                " the balance (approved only) and the deductions waiting",
+                params=["id"],
+            )
         },
         "/customers": {"get": operation("Customers, key customers first")},
     },

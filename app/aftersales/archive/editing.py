@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from app.aftersales.approvals import service as approvals
+from app.aftersales.archive import terms
 from app.aftersales.archive.models import (
     Contact,
     Contract,
-    ContractPartPrice,
     Correspondence,
     Customer,
     CustomerDepartment,
@@ -37,22 +38,6 @@ from app.bpm.unit_of_work import transactional
 from app.i18n import translate
 
 FORMS_DIR = Path(__file__).parent / "forms"
-
-
-def _replace_prices(session: Session, contract: Contract, prices: dict[int, Decimal]) -> None:
-    existing = {
-        row.part_id: row
-        for row in session.scalars(select(ContractPartPrice).where(ContractPartPrice.contract_id == contract.id))
-    }
-    for part_id, row in existing.items():
-        if part_id not in prices:
-            session.delete(row)
-    for part_id, price in prices.items():
-        if part_id in existing:
-            existing[part_id].price = price
-        else:
-            session.add(ContractPartPrice(contract_id=contract.id, part_id=part_id, price=price))
-    session.flush()
 
 
 @lru_cache(maxsize=1)
@@ -293,22 +278,17 @@ def contract_values(contract: Contract | None) -> dict[str, Any]:
     }
 
 
-def contract_prices(contract: Contract) -> list[tuple[str, Decimal]]:
+def contract_prices(contract: Contract) -> list[tuple[str, str]]:
     session = object_session(contract)
     if session is None or contract.id is None:
         return []
-    rows = session.execute(
-        select(SparePart.code, ContractPartPrice.price)
-        .join(SparePart, SparePart.id == ContractPartPrice.part_id)
-        .where(ContractPartPrice.contract_id == contract.id)
-        .order_by(SparePart.code)
-    )
-    return [(code, price) for code, price in rows]
+    return list(terms.prices_of(session, contract.id).items())
 
 
-def _parse_prices(session: Session, text: str, locale: str) -> dict[int, Decimal]:
-    """`CODE = price` per line: the most paid service may charge for that part (R3)."""
-    prices: dict[int, Decimal] = {}
+def _parse_prices(session: Session, text: str, locale: str) -> dict[str, tuple[int, Decimal]]:
+    """`CODE = price` per line: the most paid service may charge for that part (R3), from 0
+    to `terms.PART_PRICE_MAX`."""
+    prices: dict[str, tuple[int, Decimal]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -318,23 +298,25 @@ def _parse_prices(session: Session, text: str, locale: str) -> dict[int, Decimal
             price = Decimal(amount.strip())
         except ArithmeticError:
             price = Decimal(-1)
-        if not sep or part is None or not price.is_finite() or price < 0:
+        if not sep or part is None or not price.is_finite() or not 0 <= price <= terms.PART_PRICE_MAX:
             raise FormRejected({"part_prices": [translate("error.price_line", locale, line=number)]})
-        prices[part.id] = price.quantize(Decimal("0.01"))
+        prices[part.code] = (part.id, price.quantize(Decimal("0.01")))
     return prices
 
 
-@transactional
-def save_contract(session: Session, user: User, contract_id: int | None, data: dict[str, Any], locale: str) -> Contract:
-    """Create or update a contract. The SLA policy is checked as the clocks will read it;
-    requests already reported keep the policy they were reported under."""
-    check_editor(user)
-    clean = _validated("contract", data, locale)
-    contract = Contract() if contract_id is None else session.get(Contract, contract_id)
-    if contract is None:
-        raise NotFound("error.not_found")
-    _unique(session, Contract.number, clean["number"], contract.id, "number", locale)
-    customer = _reference(session, Customer, clean.get("customer_id"), "customer_id", locale)
+def _asked_terms(clean: dict[str, Any], policy: Any, prices: dict[str, tuple[int, Decimal]]) -> dict[str, Any]:
+    """The terms the form asks for, in the shape of `terms.terms_of`."""
+    return {
+        "warranty_years": clean["warranty_years"],
+        "maintenance_years": clean["maintenance_years"],
+        "deposit_amount": terms.money(Decimal(str(clean["deposit_amount"]))),
+        "sla_policy": policy,
+        "part_prices": {code: terms.money(price) for code, (_id, price) in sorted(prices.items())},
+    }
+
+
+def _checked_terms(session: Session, clean: dict[str, Any], locale: str) -> tuple[Any, dict[str, tuple[int, Decimal]]]:
+    """The SLA policy as the clocks will read it and the part prices, or the fields' errors."""
     errors: dict[str, list[str]] = {}
     policy: Any = None
     try:
@@ -343,30 +325,60 @@ def save_contract(session: Session, user: User, contract_id: int | None, data: d
     except ValueError as err:  # PolicyError is a ValueError, as is bad JSON
         reason = str(err) if isinstance(err, PolicyError) else translate("error.not_json", locale)
         errors["sla_policy"] = [reason]
-    prices: dict[int, Decimal] = {}
+    prices: dict[str, tuple[int, Decimal]] = {}
     try:
         prices = _parse_prices(session, str(clean.get("part_prices") or ""), locale)
     except FormRejected as err:
         errors.update(err.errors)
     if errors:
         raise FormRejected(errors)
+    return policy, prices
+
+
+def _ask_terms(session: Session, user: User, contract: Contract, asked: dict[str, Any], locale: str) -> None:
+    """An existing contract's terms change only when a second person approves: ask for the
+    fields that differ (one waiting change per contract at a time)."""
+    current = terms.terms_of(session, contract)
+    changed = {name: value for name, value in asked.items() if current[name] != value}
+    if not changed:
+        return
+    if approvals.pending_of(session, contract.id, terms.CONTRACT_TERMS):
+        raise FormRejected({name: [translate("error.change_pending", locale)] for name in changed})
+    previous = {name: current[name] for name in changed}
+    approvals.propose(session, user, terms.CONTRACT_TERMS, contract, contract.number, changed, previous, utcnow())
+
+
+@transactional
+def save_contract(session: Session, user: User, contract_id: int | None, data: dict[str, Any], locale: str) -> Contract:
+    """Create a contract (one person: a new contract has no requests, units or ledger yet, and
+    its terms are held to the bounds of the form), or update one: number, customer and date at
+    once, its terms (warranty, maintenance, deposit, SLA policy, part prices) asked for a
+    second person's approval. Requests already reported keep the policy they were reported under."""
+    check_editor(user)
+    clean = _validated("contract", data, locale)
+    contract = Contract() if contract_id is None else session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound("error.not_found")
+    _unique(session, Contract.number, clean["number"], contract.id, "number", locale)
+    customer = _reference(session, Customer, clean.get("customer_id"), "customer_id", locale)
+    policy, prices = _checked_terms(session, clean, locale)
+    asked = _asked_terms(clean, policy, prices)
     before = contract_values(contract) if contract_id else {}
     contract.number, contract.customer_id = clean["number"], customer.id
     contract.signed_on = date.fromisoformat(clean["signed_on"])
-    contract.warranty_years, contract.maintenance_years = clean["warranty_years"], clean["maintenance_years"]
-    contract.deposit_amount = Decimal(str(clean["deposit_amount"])).quantize(Decimal("0.01"))
-    contract.sla_policy = policy
     if contract_id is None:
+        contract.warranty_years, contract.maintenance_years = asked["warranty_years"], asked["maintenance_years"]
+        contract.deposit_amount = Decimal(asked["deposit_amount"])
+        contract.sla_policy = policy
         session.add(contract)
-    session.flush()
-    _replace_prices(session, contract, prices)
+        session.flush()
+        terms.replace_prices(session, contract, dict(prices.values()))
+    else:
+        session.flush()
+        _ask_terms(session, user, contract, asked, locale)
     _record(session, user, "contract_saved", before, contract_values(contract))
     session.commit()
     return contract
-
-
-def list_contracts(session: Session) -> list[Contract]:
-    return list(session.scalars(select(Contract).order_by(Contract.number)))
 
 
 # correspondence -------------------------------------------------------------------------------

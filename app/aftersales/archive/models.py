@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.aftersales.approvals.models import PendingChange
 from app.bpm.models import Base, JsonDocument, User, utcnow
 
 
@@ -122,7 +123,9 @@ class ContractPartPrice(Base):
 
 class DepositEntry(Base):
     """The warranty deposit ledger (质保金) of a contract: the deposit, and deductions such as
-    another team's cost when a repair was late (R10). Amounts: deductions are negative."""
+    another team's cost when a repair was late (R10). Amounts: deductions are negative. A
+    deduction is entered only when a second person approved it (`change`: who asked, who
+    approved, when); entries from before that rule have none."""
 
     __tablename__ = "deposit_entries"
 
@@ -133,8 +136,10 @@ class DepositEntry(Base):
     reason: Mapped[str] = mapped_column(String(300))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("pending_changes.id"))
 
     by: Mapped[User | None] = relationship(lazy="select")
+    change: Mapped[PendingChange | None] = relationship(lazy="select")
 
 
 class Correspondence(Base):

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.aftersales.approvals import service as approvals
+from app.aftersales.approvals.models import APPROVED, PENDING, PendingChange
+from app.aftersales.approvals.service import ChangeView
+from app.aftersales.archive import terms
 from app.aftersales.archive.models import Contract, Customer, DepositEntry, EquipmentModel, EquipmentUnit
 from app.aftersales.policies import can_read_contract_terms
 from app.aftersales.rules.warranty import Coverage, coverage
@@ -123,21 +127,106 @@ def list_customers(session: Session, user: User) -> list[Customer]:
 
 
 @dataclass(frozen=True)
+class LedgerLine:
+    """One line of the deposit ledger: approved (counted in the balance) or pending (asked,
+    waiting for a second person), with who asked and who approved, and when."""
+
+    at: datetime
+    amount: Decimal
+    reason: str
+    request_id: int | None
+    status: str  # approved | pending
+    asked_by: User | None
+    asked_at: datetime | None
+    approved_by: User | None
+    approved_at: datetime | None
+
+
+@dataclass(frozen=True)
 class DepositLedger:
     contract: Contract
-    entries: list[DepositEntry]
-    balance: Decimal
+    entries: list[LedgerLine]
+    balance: Decimal  # approved entries only
+    pending: Decimal  # the deductions waiting for approval
 
 
-def deposit_ledger(session: Session, user: User, contract_id: int) -> DepositLedger:
-    """The contract's deposit and every deduction (R10), for those who may read its terms."""
+def contracts_with_terms(session: Session, user: User) -> list[Contract]:
+    """Contracts with their terms (deposit, warranty, SLA policy) that the user may read;
+    Forbidden for one who may read none of them."""
+    contracts = list(session.scalars(select(Contract).order_by(Contract.number)))
+    readable = [contract for contract in contracts if can_read_contract_terms(user, contract)]
+    if contracts and not readable:
+        raise Forbidden("error.forbidden")
+    return readable
+
+
+def _contract_for_terms(session: Session, user: User, contract_id: int) -> Contract:
     contract = session.get(Contract, contract_id)
     if contract is None:
         raise NotFound("error.not_found")
     if not can_read_contract_terms(user, contract):
         raise Forbidden("error.forbidden")
-    entries = list(
-        session.scalars(select(DepositEntry).where(DepositEntry.contract_id == contract.id).order_by(DepositEntry.id))
+    return contract
+
+
+def _approved_line(entry: DepositEntry) -> LedgerLine:
+    change = entry.change
+    if change is None:  # entered before deductions needed a second person
+        by = entry.by
+        return LedgerLine(entry.at, entry.amount, entry.reason, entry.request_id, APPROVED, by, entry.at, None, None)
+    return LedgerLine(
+        entry.at,
+        entry.amount,
+        entry.reason,
+        entry.request_id,
+        APPROVED,
+        change.asked_by,
+        change.asked_at,
+        change.decided_by,
+        change.decided_at,
     )
-    balance = contract.deposit_amount + sum((e.amount for e in entries), Decimal("0"))
-    return DepositLedger(contract, entries, balance)
+
+
+def _pending_line(change: PendingChange) -> LedgerLine:
+    request_id = change.values.get("request_id")
+    amount = -Decimal(change.values["amount"])
+    return LedgerLine(
+        change.asked_at, amount, change.summary, request_id, PENDING, change.asked_by, change.asked_at, None, None
+    )
+
+
+def deposit_ledger(session: Session, user: User, contract_id: int) -> DepositLedger:
+    """The contract's deposit and every deduction (R10), approved and pending, for those who
+    may read its terms; the balance counts the approved ones."""
+    contract = _contract_for_terms(session, user, contract_id)
+    entries = session.scalars(
+        select(DepositEntry).where(DepositEntry.contract_id == contract.id).order_by(DepositEntry.id)
+    )
+    pending = session.scalars(
+        select(PendingChange)
+        .where(
+            PendingChange.contract_id == contract.id,
+            PendingChange.kind == terms.DEDUCTION,
+            PendingChange.decision == PENDING,
+        )
+        .order_by(PendingChange.id)
+    )
+    lines = [_approved_line(e) for e in entries] + [_pending_line(c) for c in pending]
+    return DepositLedger(
+        contract, lines, terms.balance(session, contract), terms.pending_deductions(session, contract.id)
+    )
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """A contract's page: its terms, its ledger, and the term changes waiting for approval."""
+
+    ledger: DepositLedger
+    prices: dict[str, str]
+    pending: list[ChangeView]
+
+
+def contract_terms(session: Session, user: User, contract_id: int, locale: str) -> ContractTerms:
+    ledger = deposit_ledger(session, user, contract_id)
+    waiting = [approvals.view_of(session, user, c, locale) for c in approvals.pending_of(session, contract_id)]
+    return ContractTerms(ledger, terms.prices_of(session, contract_id), waiting)

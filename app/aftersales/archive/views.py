@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from app.aftersales.archive import editing as archive_edit
 from app.aftersales.archive import service as archive
-from app.aftersales.policies import can_edit_archive
+from app.aftersales.policies import can_approve_changes, can_edit_archive
 from app.bpm.db import db
 from app.bpm.errors import FormRejected
 from app.bpm.forms import coerce_html_form, field_views
@@ -25,7 +25,10 @@ archive_web = Blueprint("archive", __name__, template_folder="templates")
 @archive_web.context_processor
 def _archive_policies() -> dict[str, Any]:
     user = g.get("user")
-    return {"can_edit_archive": user is not None and can_edit_archive(user)}
+    return {
+        "can_edit_archive": user is not None and can_edit_archive(user),
+        "may_approve": user is not None and can_approve_changes(user),
+    }
 
 
 def _edit_page(
@@ -134,7 +137,7 @@ def edit_unit(unit_id: int | None = None) -> Any:
 @archive_web.get("/contracts")
 @login_required
 def contracts_page() -> str:
-    return render_template("archive/contracts.html", contracts=archive_edit.list_contracts(db.session()))
+    return render_template("archive/contracts.html", contracts=archive.contracts_with_terms(db.session(), _user()))
 
 
 @archive_web.route("/contracts/new", methods=["GET", "POST"])
@@ -151,7 +154,7 @@ def edit_contract(contract_id: int | None = None) -> Any:
         title,
         choices,
         lambda data: archive_edit.save_contract(db.session(), _user(), contract_id, data, current_locale()),
-        lambda _saved: url_for("archive.contracts_page"),
+        lambda saved: url_for("archive.contract_page", contract_id=saved.id),
     )
 
 
@@ -206,8 +209,16 @@ def customers_page() -> str:
     return render_template("archive/customers.html", customers=archive.list_customers(db.session(), _user()))
 
 
+@archive_web.get("/contracts/<int:contract_id>")
+@login_required
+def contract_page(contract_id: int) -> str:
+    """The contract's terms, the term changes waiting for approval (old → new) and its deposit
+    ledger: for those who may read contract terms."""
+    page = archive.contract_terms(db.session(), _user(), contract_id, current_locale())
+    return render_template("archive/contract.html", page=page)
+
+
 @archive_web.get("/contracts/<int:contract_id>/deposit")
 @login_required
 def deposit_page(contract_id: int) -> str:
-    ledger = archive.deposit_ledger(db.session(), _user(), contract_id)
-    return render_template("archive/deposit.html", ledger=ledger)
+    return contract_page(contract_id)

@@ -1,6 +1,6 @@
 """What the repair diagram's elements mean to the service desk (bpmn/repair_dispatch.bpmn):
 form choices, checks before a task completes, and the bookkeeping after each engine step
-(SLA clocks, the service record, loaners, deposit deductions, the request's status).
+(SLA clocks, the service record, loaners, deposit deductions asked for approval, the request's status).
 
 `REQUIRES` names every element these hooks and the seed's SLA policy rely on; a diagram that
 lacks one is refused at deploy, naming it."""
@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.aftersales.archive.models import DepositEntry
+from app.aftersales.approvals import service as approvals
+from app.aftersales.archive import terms
 from app.aftersales.warehouse.models import LoanerUnit
 from app.bpm.errors import FormRejected
 from app.bpm.models import Group, User
@@ -286,21 +287,47 @@ def _money(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def deduct_from_deposit(step: RepairStep) -> None:
-    """R10: the customer hired another team for a late repair; its cost comes off the deposit."""
-    request, data = step.service_request, step.data
-    cost = _money(data.get("third_party_cost"))
-    if not data.get("customer_hired_other_team") or cost is None or cost <= 0 or request.contract_id is None:
+def _deduction(step: RepairStep) -> Decimal | None:
+    """The other team's cost when the customer hired one (R10), else None."""
+    cost = _money(step.data.get("third_party_cost"))
+    if not step.data.get("customer_hired_other_team") or cost is None or cost <= 0:
+        return None
+    return cost.quantize(Decimal("0.01"))
+
+
+def check_deduction(step: RepairStep) -> None:
+    """A deduction needs a contract and never takes more than the deposit has left (less the
+    deductions still waiting for approval); refused on the cost field, nothing typed lost."""
+    cost = _deduction(step)
+    if cost is None:
         return
-    step.session.add(
-        DepositEntry(
-            contract_id=request.contract_id,
-            at=step.now,
-            amount=-cost,
-            reason=f"{request.number}: {str(data.get('third_party_name') or '')[:200]}",
-            request_id=request.id,
-            by_id=step.user.id if step.user else None,
-        )
+    contract = step.service_request.contract
+    if contract is None:
+        raise FormRejected({"third_party_cost": [translate("error.no_deposit", step.locale)]})
+    left = terms.available(step.session, contract)
+    if cost > left:
+        message = translate("error.deduction_exceeds_balance", step.locale, balance=terms.money(left))
+        raise FormRejected({"third_party_cost": [message]})
+
+
+def ask_deduction(step: RepairStep) -> None:
+    """R10: the customer hired another team for a late repair; its cost is asked off the
+    deposit, and counts once a second person of another group approves it."""
+    request, data = step.service_request, step.data
+    cost = _deduction(step)
+    contract = request.contract
+    if cost is None or contract is None or step.user is None:
+        return
+    team = str(data.get("third_party_name") or "")[:200]
+    values = {
+        "amount": terms.money(cost),
+        "team": team,
+        "invoice_number": str(data.get("third_party_invoice") or "")[:60],
+        "request_id": request.id,
+        "request_number": request.number,
+    }
+    approvals.propose(
+        step.session, step.user, terms.DEDUCTION, contract, f"{request.number}: {team}", values, {}, step.now
     )
 
 
@@ -330,6 +357,7 @@ def repair_plugin() -> ProcessPlugin[RepairStep]:
             "dispatch_engineer": check_engineer,
             "provide_loaner": check_loaner,
             "complete_service_record": take_signed_record,
+            "escalate_resolution": check_deduction,
         },
         before_every_completion=(plan_started_clocks,),
         after_every_step=(update_clocks,),
@@ -338,7 +366,7 @@ def repair_plugin() -> ProcessPlugin[RepairStep]:
             "record_filed": file_record,
             "provide_loaner": lend_loaner,
             "unit_repaired": unit_repaired,
-            "escalate_resolution": deduct_from_deposit,
+            "escalate_resolution": ask_deduction,
             "end_resolved_remotely": resolved_remotely,
             "end_paid_service_declined": paid_service_declined,
         },

@@ -12,14 +12,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aftersales.approvals import service as approvals
 from app.aftersales.archive import service as archive
 from app.aftersales.archive.models import EquipmentUnit
 from app.aftersales.warehouse.models import LoanerUnit, SparePart
 from app.bpm import definitions, tasks, timers
-from app.bpm.errors import Conflict, FormRejected, ServiceError
-from app.bpm.models import HumanTask
+from app.bpm.errors import Conflict, Forbidden, FormRejected, ServiceError
+from app.bpm.models import Group, HumanTask
 from app.bpm.plugins import StepContext, registry_of
+from app.bpm.users import ensure_user
 from app.processes.repair_dispatch import service as requests_service
+from app.processes.repair_dispatch.models import ServiceRequest
 from app.processes.repair_dispatch.service import FaultReport
 from harness.apps import user
 
@@ -385,9 +388,9 @@ def test_resolved_remotely_ends_with_a_record(session: Session) -> None:
     assert view.request.instance.status == "completed"
 
 
-def test_late_repair_another_team_is_deducted_from_the_deposit(session: Session) -> None:
-    """R10: the resolution breach escalates; the customer hired another team; the cost comes off
-    the contract's deposit, visible in its ledger."""
+def _overdue_repair(session: Session) -> ServiceRequest:
+    """A request on SN-GATE-0005 (contract HT-2023-045, deposit 80,000) whose repair is late:
+    the resolution escalation waits for the after-sales lead."""
     desk = user(session, "after_sales1")
     request = requests_service.report_fault(
         session, desk, FaultReport(unit_id(session, "SN-GATE-0005"), "letter", "门禁失灵"), now=T0
@@ -412,24 +415,89 @@ def test_late_repair_another_team_is_deducted_from_the_deposit(session: Session)
     )
     complete(session, "engineers1", instance_id, "arrive_on_site", {"findings": "主控板损坏"}, T0 + timedelta(hours=1))
     timers.fire_due(session, T0 + timedelta(hours=25))
-    desk = user(session, "after_sales1")  # the timer batch expunged the session's objects
-    before = archive.deposit_ledger(session, desk, request.contract_id).balance
-    escalation = {
-        "reason": "模块缺货",
-        "action_taken": "客户另请团队",
-        "customer_hired_other_team": True,
-        "third_party_name": "某技术公司",
-        "third_party_cost": 3200,
-    }
-    hired_without_facts = {k: v for k, v in escalation.items() if not k.startswith("third_party")}
-    with pytest.raises(FormRejected) as rejected:  # another team: its name and cost are required
+    found = session.get(ServiceRequest, request.id)
+    assert found is not None
+    return found
+
+
+ESCALATION = {
+    "reason": "模块缺货",
+    "action_taken": "客户另请团队",
+    "customer_hired_other_team": True,
+    "third_party_name": "某技术公司",
+    "third_party_invoice": "FP-2026-0815",
+    "third_party_cost": 3200,
+}
+
+
+def test_late_repair_another_team_is_deducted_from_the_deposit_once_approved(session: Session) -> None:
+    """R10: the resolution breach escalates; the customer hired another team; its cost is asked
+    off the contract's deposit as a pending entry, and counts once the office approves it."""
+    request = _overdue_repair(session)
+    instance_id, contract_id = request.instance_id, request.contract_id
+    assert instance_id is not None and contract_id is not None
+    desk = user(session, "after_sales1")
+    before = archive.deposit_ledger(session, desk, contract_id).balance
+    assert before == Decimal("80000.00")
+    hired_without_facts = {k: v for k, v in ESCALATION.items() if not k.startswith("third_party")}
+    with pytest.raises(FormRejected) as rejected:  # another team: its name, invoice and cost are required
         complete(session, "after_sales_leads1", instance_id, "escalate_resolution", hired_without_facts, T0)
-    assert set(rejected.value.errors) == {"third_party_name", "third_party_cost"}
-    complete(session, "after_sales_leads1", instance_id, "escalate_resolution", escalation, T0 + timedelta(hours=26))
-    ledger = archive.deposit_ledger(session, desk, request.contract_id)
-    assert ledger.balance == before - Decimal("3200")
-    assert ledger.entries[-1].request_id == request.id and ledger.entries[-1].amount == Decimal("-3200.00")
-    assert clocks(session, request.id, T0 + timedelta(hours=26))["resolution"].breached
+    assert set(rejected.value.errors) == {"third_party_name", "third_party_invoice", "third_party_cost"}
+    at = T0 + timedelta(hours=26)
+    complete(session, "after_sales_leads1", instance_id, "escalate_resolution", ESCALATION, at)
+    ledger = archive.deposit_ledger(session, desk, contract_id)
+    assert ledger.balance == before and ledger.pending == Decimal("3200.00")  # asked, not yet counted
+    line = ledger.entries[-1]
+    assert (line.status, line.amount, line.request_id) == ("pending", Decimal("-3200.00"), request.id)
+    assert line.asked_by is not None and line.asked_by.username == "after_sales_leads1" and line.approved_by is None
+    change_id = approvals.pending_of(session, contract_id)[0].id
+    lead = user(session, "after_sales_leads1")
+    with pytest.raises(Forbidden):  # the asker never approves their own request
+        approvals.decide(session, lead, change_id, True, None, "zh_CN", now=at)
+    approvals.decide(session, user(session, "office1"), change_id, True, None, "zh_CN", now=at + timedelta(hours=1))
+    ledger = archive.deposit_ledger(session, desk, contract_id)
+    assert ledger.balance == before - Decimal("3200") and ledger.pending == 0
+    line = ledger.entries[-1]
+    assert (line.status, line.amount, line.request_id) == ("approved", Decimal("-3200.00"), request.id)
+    assert line.asked_by is not None and line.asked_by.username == "after_sales_leads1"
+    assert line.approved_by is not None and line.approved_by.username == "office1"
+    assert line.approved_at == at + timedelta(hours=1)
+    assert clocks(session, request.id, at)["resolution"].breached
+
+
+def test_a_deduction_never_exceeds_the_deposit_balance(session: Session) -> None:
+    """The finding: 10,000,000 off an 80,000 deposit sent the ledger to -9,920,000. Now it is
+    refused on the cost field, in the user's language, and nothing is asked."""
+    request = _overdue_repair(session)
+    instance_id, contract_id = request.instance_id, request.contract_id
+    assert instance_id is not None and contract_id is not None
+    huge = {**ESCALATION, "third_party_cost": 10_000_000}
+    with pytest.raises(FormRejected) as rejected:
+        complete(session, "after_sales_leads1", instance_id, "escalate_resolution", huge, T0 + timedelta(hours=26))
+    assert "超过质保金可用余额（80000.00 元" in rejected.value.errors["third_party_cost"][0]
+    assert open_task(session, instance_id, "escalate_resolution").status == "ready"  # nothing lost: still open
+    ledger = archive.deposit_ledger(session, user(session, "after_sales1"), contract_id)
+    assert ledger.balance == Decimal("80000.00") and ledger.pending == 0 and ledger.entries == []
+
+
+def test_the_asker_cannot_approve_even_in_an_approving_group(session: Session) -> None:
+    """A lead who is also in the office asks a deduction: they still cannot approve it; the
+    admins can."""
+    groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_(["after_sales_leads", "office"])))}
+    ensure_user(session, "lead_and_office", "主管兼办公室", "x-password", list(groups.values()))
+    session.flush()
+    request = _overdue_repair(session)
+    assert request.instance_id is not None and request.contract_id is not None
+    at = T0 + timedelta(hours=26)
+    complete(session, "lead_and_office", request.instance_id, "escalate_resolution", ESCALATION, at)
+    change = approvals.pending_of(session, request.contract_id)[0]
+    assert change.asked_by.username == "lead_and_office"
+    with pytest.raises(Forbidden):
+        approvals.decide(session, user(session, "lead_and_office"), change.id, True, None, "zh_CN", now=at)
+    with pytest.raises(Forbidden):  # office too, but the asker is in the office: another group decides
+        approvals.decide(session, user(session, "office1"), change.id, True, None, "zh_CN", now=at)
+    approvals.decide(session, user(session, "admins1"), change.id, True, None, "zh_CN", now=at)
+    assert archive.deposit_ledger(session, user(session, "admins1"), request.contract_id).balance == Decimal("76800.00")
 
 
 def test_bad_intake_is_refused_with_a_reason(session: Session) -> None:
