@@ -1,8 +1,8 @@
 """money and contract terms move with two people: pending changes, and the ledger entry an
 approved deduction made
 
-Revision ID: 0011_two_person_changes
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 00:30:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0011_two_person_changes"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
