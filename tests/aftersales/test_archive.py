@@ -118,6 +118,20 @@ def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -
     bad = {**values, "sla_policy": '{"calendar": "lunar", "clocks": []}'}
     status, page = web.post(f"/contracts/{target}/edit", bad, csrf_from=f"/contracts/{target}/edit")
     assert status == 400 and "calendar: &#39;lunar&#39; is not one of" in page
+    stall = {  # one-second working days: 166 h of work took 18.9 s per fault report, PT1666H overflowed
+        "calendar": "working_hours",
+        "working_hours": {"start": "08:30:00", "end": "08:30:01"},
+        "clocks": [{"name": "response", "target": "PT166H", "stop": ["remote_support"]}],
+    }
+    status, page = web.post(
+        f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(stall)}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 400 and "a working day must be at least 1 hour long" in page
+    stall = {"calendar": "24x7", "clocks": [{"name": "response", "target": "P120D", "stop": ["remote_support"]}]}
+    status, page = web.post(
+        f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(stall)}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 400 and "is longer than 90 days" in page
     status, page = web.post(
         f"/contracts/{target}/edit", {**values, "sla_policy": "{oops"}, csrf_from=f"/contracts/{target}/edit"
     )
