@@ -59,7 +59,7 @@ def create_app(
 
     from app.bpm.db import db
 
-    db.init_app(app, config.database_url, installed.registry)
+    db.init_app(app, config.database_url, installed.registry, config.max_instance_data_bytes)
 
     from flask_wtf.csrf import CSRFProtect
 

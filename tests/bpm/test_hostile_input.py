@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from sqlalchemy import func, select
 
+from app.bpm.db import DATA_LIMIT_KEY, db
 from app.bpm.engine import DiagramInvalid, EngineError, ProcessRun, parse_diagram
 from app.bpm.forms import load_form, validate_form_data
 from app.bpm.forms.validation import MAX_STRING
+from app.bpm.models import AuditEvent, HumanTask
 from harness.data import REGISTER
 from harness.http_client import call, login, upload
 from harness.servers import LiveServer
@@ -289,3 +294,43 @@ def test_a_string_field_without_max_length_is_capped_and_one_with_it_keeps_its_o
     assert clean == {} and errors == {"note": [f"Length must be between 0 and {MAX_STRING}."]}
     assert validate_form_data(form, {"on": "2100-12-31"}, "en")[1] == {}
     assert validate_form_data(form, {"on": "9999-06-01"}, "en")[1] == {"on": ["The date must lie in 2000 to 2100."]}
+
+
+@pytest.fixture
+def small_data_limit(app: Flask) -> Iterator[int]:
+    """The live app's instance-data limit lowered to 6 KiB for one test (as
+    SHOUHOU_MAX_INSTANCE_DATA would set it), so that a form's own bounds can pass it."""
+    factory = app.extensions["shouhou_db"].session_factory
+    info = dict(factory.kw["info"])
+    factory.configure(info={**info, DATA_LIMIT_KEY: 6 * 1024})
+    try:
+        yield 6 * 1024
+    finally:
+        factory.configure(info=info)
+
+
+def _instance_row(app: Flask, task_id: str) -> tuple[int, dict[str, object], int]:
+    """(row version, data, audit events) of the task's instance, as stored."""
+    with app.app_context():
+        session = db.session()
+        task = session.get(HumanTask, task_id)
+        assert task is not None
+        instance = task.instance
+        events = session.scalars(select(func.count()).where(AuditEvent.instance_id == instance.id)).one()
+        return instance.row_version, dict(instance.data), events
+
+
+def test_a_step_leaving_the_data_over_its_limit_is_refused_and_nothing_is_written(
+    base: str, app: Flask, small_data_limit: int
+) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    stored = _instance_row(app, task_id)
+    long_text = {k: "长" * 1000 for k in ("description", "customer_demand")}  # 3 kB of UTF-8 each, twice
+    status, body = call(base, "POST", f"{API}/tasks/{task_id}/complete", {"data": {**REGISTER, **long_text}}, token)
+    assert status == 413 and body["error"]["code"] == "data_too_large"
+    assert "超过上限 6 KiB，未保存任何内容" in body["error"]["message"]
+    assert call(base, "GET", f"{API}/tasks/{task_id}", token=token)[1]["status"] == "ready"
+    assert _instance_row(app, task_id) == stored
+    # within the limit the same task completes
+    assert call(base, "POST", f"{API}/tasks/{task_id}/complete", {"data": REGISTER}, token)[0] == 200
