@@ -64,7 +64,7 @@ def create_app(
     from app.bpm.db import db
 
     engine.configure(config.engine_limits)
-    db.init_app(app, config.database_url, installed.registry)
+    db.init_app(app, config.database_url, installed.registry, config.max_instance_data_bytes)
 
     from flask_wtf.csrf import CSRFProtect
 

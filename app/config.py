@@ -28,6 +28,7 @@ class Config:
     worker_interval_seconds: float = 5.0
     timer_batch: int = 50  # instances whose due timers fire in one transaction
     max_request_bytes: int = 4 * 1024 * 1024
+    max_instance_data_bytes: int = 1024 * 1024  # an instance's data as JSON; a step beyond it is refused
     max_concurrent_requests: int = 0  # per process; 0: no limit (development server)
     queue_wait_seconds: float = 0.5
     # steps per transaction, multi-instance size, timer bounds (checked at deploy and running)
@@ -46,6 +47,7 @@ class Config:
             worker_interval_seconds=float(os.environ.get("SHOUHOU_WORKER_INTERVAL", "5")),
             timer_batch=max(1, min(1000, int(os.environ.get("SHOUHOU_TIMER_BATCH", "50")))),
             max_concurrent_requests=int(os.environ.get("SHOUHOU_MAX_CONCURRENT", "0")),
+            max_instance_data_bytes=int(os.environ.get("SHOUHOU_MAX_INSTANCE_DATA", str(1024 * 1024))),
             queue_wait_seconds=float(os.environ.get("SHOUHOU_QUEUE_WAIT", "0.5")),
             engine_limits=EngineLimits(
                 multi_instance_max=max(1, min(10_000, int(os.environ.get("SHOUHOU_MULTI_INSTANCE_MAX", "200")))),

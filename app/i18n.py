@@ -12,6 +12,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "form.required": {"zh_CN": "此项为必填项。", "en": "This field is required."},
     "form.invalid": {"zh_CN": "格式不正确。", "en": "Not a valid value."},
     "form.length": {"zh_CN": "长度应在 {min} 到 {max} 个字符之间。", "en": "Length must be between {min} and {max}."},
+    "error.data_too_large": {
+        "zh_CN": "此步骤后流程数据将达 {size} KiB，超过上限 {max} KiB，未保存任何内容。",
+        "en": "After this step the process data would be {size} KiB, over the limit of {max} KiB; nothing was saved.",
+    },
+    "form.date_range": {"zh_CN": "日期应在 {min} 年到 {max} 年之间。", "en": "The date must lie in {min} to {max}."},
     "form.range": {"zh_CN": "数值应在 {min} 到 {max} 之间。", "en": "Must be between {min} and {max}."},
     "form.choice": {"zh_CN": "请从列表中选择。", "en": "Choose one of the listed options."},
     "form.email": {"zh_CN": "请输入有效的电子邮箱地址。", "en": "Not a valid e-mail address."},

@@ -13,18 +13,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.bpm.plugins import SESSION_KEY, PluginRegistry
 
+DATA_LIMIT_KEY = "shouhou_max_instance_data_bytes"  # in every session's info, read by app.bpm.runs
+DEFAULT_DATA_LIMIT = 1024 * 1024
+
 
 class BoundDatabase:
     """One app's engine and session factory."""
 
-    def __init__(self, url: str, registry: PluginRegistry) -> None:
+    def __init__(self, url: str, registry: PluginRegistry, data_limit: int = DEFAULT_DATA_LIMIT) -> None:
         self.engine = make_engine(url)
-        self.session_factory = sessionmaker(self.engine, expire_on_commit=False, info={SESSION_KEY: registry})
+        info = {SESSION_KEY: registry, DATA_LIMIT_KEY: data_limit}
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
 
 class Database:
-    def init_app(self, app: Flask, url: str, registry: PluginRegistry) -> None:
-        app.extensions["shouhou_db"] = BoundDatabase(url, registry)
+    def init_app(self, app: Flask, url: str, registry: PluginRegistry, data_limit: int = DEFAULT_DATA_LIMIT) -> None:
+        app.extensions["shouhou_db"] = BoundDatabase(url, registry, data_limit)
         app.teardown_appcontext(self._close)
 
     @staticmethod

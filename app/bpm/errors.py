@@ -39,6 +39,13 @@ class FormRejected(ServiceError):
         self.errors = errors
 
 
+class DataTooLarge(ServiceError):
+    """A step would leave the instance's data larger than the configured limit; nothing was saved."""
+
+    status = 413
+    code = "data_too_large"
+
+
 class DeploymentRejected(ServiceError):
     status = 400
     code = "invalid_diagram"

@@ -3,6 +3,7 @@ after every step."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Unpack, cast
@@ -13,9 +14,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.bpm import audit
+from app.bpm.db import DATA_LIMIT_KEY, DEFAULT_DATA_LIMIT
 from app.bpm.definitions import LoadedDefinition
 from app.bpm.durations import parse_duration
 from app.bpm.engine import OpenWork, ProcessRun
+from app.bpm.errors import DataTooLarge
 from app.bpm.models import (
     AuditEvent,
     HumanTask,
@@ -197,6 +200,7 @@ def save_run(
     step = writes if writes is not None else StepWrites(instance)
     with session.no_autoflush:
         snapshot = run.snapshot()
+        check_data_size(session, snapshot.data)
         step.set_instance(state=run.dump(), data=snapshot.data)
         if snapshot.status == "completed" and instance.status != "completed":
             step.set_instance(status="completed", ended_at=now)
@@ -219,6 +223,15 @@ def save_run(
     if own_writes:
         step.apply(session)
     return open_tasks
+
+
+def check_data_size(session: Session, data: dict[str, Any]) -> None:
+    """DataTooLarge (413) when the data, as stored (JSON, UTF-8), is over the app's limit
+    (`Config.max_instance_data_bytes`): raised before anything of the step is written."""
+    limit = int(session.info.get(DATA_LIMIT_KEY, DEFAULT_DATA_LIMIT))
+    size = len(json.dumps(data, ensure_ascii=False, default=str).encode())
+    if size > limit:
+        raise DataTooLarge("error.data_too_large", size=size // 1024 + 1, max=limit // 1024)
 
 
 def _sync_tasks(

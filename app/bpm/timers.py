@@ -16,6 +16,7 @@ retries it (`instances.retry`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,21 +43,31 @@ class FireReport:
 
 
 def fire_due(
-    session: Session, now: datetime | None = None, batch: int = BATCH, max_batches: int | None = None
+    session: Session,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    max_batches: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> FireReport:
-    """Fire every timer due at or before `now`, a batch of instances per transaction."""
+    """Fire every timer due at or before `now`, a batch of instances per transaction.
+    `should_stop` is asked before each instance: once it says yes, what was fired is committed
+    and the rest of the batch stays waiting for the next pass (a worker's SIGTERM)."""
     now = now or utcnow()
     report = FireReport()
     skip: set[int] = set()
     batches = 0
-    while max_batches is None or batches < max_batches:
+    while (max_batches is None or batches < max_batches) and not should_stop():
         batches += 1
         claimed = _claim_batch(session, now, skip, batch)
         if not claimed:
             session.rollback()
             break
         fired = failed = 0
+        done = []
         for instance_id in claimed:
+            if should_stop():
+                break
+            done.append(instance_id)
             outcome = _fire_instance(session, instance_id, now)
             if outcome < 0:
                 skip.add(instance_id)
@@ -68,10 +79,10 @@ def fire_due(
         except StaleDataError:  # a web request changed one of them meanwhile: next pass
             session.rollback()
             skip.update(claimed)
-            report.conflicts += len(claimed)
+            report.conflicts += len(done)
             continue
         report.fired += fired
-        report.instances += len(claimed) - failed
+        report.instances += len(done) - failed
         report.failed += failed
         session.expunge_all()  # a long pass must not grow the identity map batch after batch
     return report

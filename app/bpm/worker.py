@@ -30,21 +30,24 @@ def run_worker(app: Flask, once: bool = False) -> None:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
     while not stop.is_set():
-        run_pass(app)
+        run_pass(app, stop.is_set)
         if once:
             break
         stop.wait(config.worker_interval_seconds)
 
 
-def run_pass(app: Flask) -> None:
-    """One pass: fire the due timers, then seal the audit events written since the last pass."""
-    _each_in_its_own_session(app, _fire_timers, "timer pass")
-    _each_in_its_own_session(app, _seal_audit_trail, "sealing the audit trail")
+def run_pass(app: Flask, should_stop: Callable[[], bool] = lambda: False) -> None:
+    """One pass: fire the due timers, then seal the audit events written since the last pass.
+    A stop (SIGTERM) is noticed between instances: what was fired is committed, the rest of
+    the pass is left to the next worker, and the sealing too (the next pass or `audit verify`)."""
+    _each_in_its_own_session(app, lambda: _fire_timers(should_stop), "timer pass")
+    if not should_stop():
+        _each_in_its_own_session(app, _seal_audit_trail, "sealing the audit trail")
 
 
-def _fire_timers() -> None:
+def _fire_timers(should_stop: Callable[[], bool]) -> None:
     config: Config = current_app.config["SHOUHOU"]
-    report = timers.fire_due(db.session(), batch=config.timer_batch)
+    report = timers.fire_due(db.session(), batch=config.timer_batch, should_stop=should_stop)
     if report.fired or report.failed:
         log.info("fired %s timers (%s failed)", report.fired, report.failed)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy.orm import Session
 
+from app.aftersales.archive.models import EquipmentUnit
 from app.aftersales.rules.sla import Calendar, Span
 from harness.http_client import call, login
 from harness.servers import LiveServer
@@ -119,6 +121,20 @@ def test_contract_sla_policy_is_checked_and_applies_to_new_requests(base: str) -
     bad = {**values, "sla_policy": '{"calendar": "lunar", "clocks": []}'}
     status, page = web.post(f"/contracts/{target}/edit", bad, csrf_from=f"/contracts/{target}/edit")
     assert status == 400 and "calendar: &#39;lunar&#39; is not one of" in page
+    stall = {  # one-second working days: 166 h of work took 18.9 s per fault report, PT1666H overflowed
+        "calendar": "working_hours",
+        "working_hours": {"start": "08:30:00", "end": "08:30:01"},
+        "clocks": [{"name": "response", "target": "PT166H", "stop": ["remote_support"]}],
+    }
+    status, page = web.post(
+        f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(stall)}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 400 and "a working day must be at least 1 hour long" in page
+    stall = {"calendar": "24x7", "clocks": [{"name": "response", "target": "P120D", "stop": ["remote_support"]}]}
+    status, page = web.post(
+        f"/contracts/{target}/edit", {**values, "sla_policy": json.dumps(stall)}, csrf_from=f"/contracts/{target}/edit"
+    )
+    assert status == 400 and "is longer than 90 days" in page
     status, page = web.post(
         f"/contracts/{target}/edit", {**values, "sla_policy": "{oops"}, csrf_from=f"/contracts/{target}/edit"
     )
@@ -275,3 +291,41 @@ def test_contract_terms_need_a_second_person_and_a_rejection_changes_nothing(bas
     _, units = call(base, "GET", f"{API}/equipment?q=SN-C3000-0001", token=token)
     assert units[0]["in_warranty"] is False
     assert call(base, "GET", f"{API}/changes", token=token)[0] == 403  # sales approves nothing
+
+
+def test_far_future_dates_are_refused_on_entry_and_a_stored_one_breaks_no_page(
+    base: str, committed_session: Session
+) -> None:
+    """Issue 12: one unit accepted on 9999-06-01 made /equipment, the customer's page and the
+    intake search answer 500 for everyone (`year 10001 is out of range`)."""
+    web = WebClient(base)
+    web.login("after_sales1")
+    token = login(base, "after_sales1")
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-GATE-0005", token=token)
+    unit_id = units[0]["id"]
+    values = _unit_form(web, unit_id)
+    for bad in ("9999-06-01", "1899-12-31"):
+        status, page = web.post(
+            f"/equipment/{unit_id}/edit", {**values, "accepted_on": bad}, csrf_from=f"/equipment/{unit_id}/edit"
+        )
+        assert status == 400 and "日期应在 2000 年到 2100 年之间" in page
+    unit = committed_session.get(EquipmentUnit, unit_id)
+    assert unit is not None
+    kept = unit.accepted_on
+    unit.accepted_on = date(9999, 6, 1)  # a row stored before the check
+    committed_session.commit()
+    try:
+        status, listed = call(base, "GET", f"{API}/equipment", token=token)
+        assert status == 200
+        assert next(u for u in listed if u["id"] == unit_id)["warranty_end"] == "9999-12-31"
+        assert call(base, "GET", f"{API}/equipment/{unit_id}", token=token)[0] == 200
+        for path in ("/equipment", f"/equipment/{unit_id}"):
+            status, page = web.get(path)
+            assert status == 200 and "9999-12-31" in page, path
+        status, page = web.get(f"/customers/{units[0]['customer']['id']}")
+        assert status == 200 and "SN-GATE-0005" in page
+        status, page = web.get("/service-requests/new?q=SN-GATE-0005")
+        assert status == 200 and "SN-GATE-0005" in page
+    finally:
+        unit.accepted_on = kept
+        committed_session.commit()

@@ -3,11 +3,11 @@ working days (调休). Instants are written in China time (UTC+8)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from app.aftersales.rules.sla import SEED_POLICY, Calendar, PolicyError, SlaPolicy, Span, is_working_day
+from app.aftersales.rules.sla import SEED_POLICY, Calendar, PolicyError, SlaPolicy, Span, Walk, is_working_day
 
 CN = timezone(timedelta(hours=8))
 WORKING = Calendar("working_hours")
@@ -110,3 +110,60 @@ def test_bad_policies_are_refused_with_the_place(data: object, message: str) -> 
 def test_span_iso_round_trip() -> None:
     for text in ("PT1H", "PT30M", "P5D", "P1DT2H30M"):
         assert Span.parse(text, "t").iso() == text
+
+
+# -- no policy stalls a fault report (issue 12) ------------------------------------------------
+
+ONE_HOUR_DAYS = {"calendar": "working_hours", "working_hours": {"start": "08:30", "end": "09:30"}}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({**ONE_HOUR_DAYS, "working_hours": {"start": "08:30:00", "end": "08:30:01"}}, "at least 1 hour"),
+        ({**ONE_HOUR_DAYS, "working_hours": {"start": "08:30", "end": "09:29:59"}}, "at least 1 hour"),
+        ({**ONE_HOUR_DAYS, "working_hours": {"start": "08:30+05:00", "end": "17:30"}}, "working_hours"),
+        ({"clocks": [{"name": "r", "target": "P91D", "stop": "x"}]}, "clocks.r.target: 'P91D' is longer than 90 days"),
+        ({"clocks": [{"name": "r", "target": "PT2161H", "stop": "x"}]}, "longer than 90 days"),
+        ({"clocks": [{"name": "r", "target": "PT1H", "delay": "P90DT1M", "stop": "x"}]}, "clocks.r.delay"),
+    ],
+)
+def test_calendars_and_spans_beyond_the_bounds_are_refused(data: dict[str, object], message: str) -> None:
+    data = {"clocks": [{"name": "r", "target": "PT1H", "stop": "x"}], **data}
+    with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        SlaPolicy.from_data(data)
+
+
+def test_the_most_stretched_valid_policy_computes_in_a_few_steps() -> None:
+    """One-hour working days, 90 days of hours as the delay and as the target: some nine
+    years of working days each, found a year's table at a time, not day by day."""
+    policy = SlaPolicy.from_data(
+        {**ONE_HOUR_DAYS, "clocks": [{"name": "r", "delay": "PT2160H", "target": "PT2160H", "stop": "x"}]}
+    )
+    calendar, start = policy.calendar, at("2026-02-13T09:00")  # before the Spring Festival
+    walk = Walk()
+    starts_at = calendar.add(start, Span.parse("PT2160H", "t"), walk)
+    assert walk.steps <= 11
+    walk = Walk()
+    due = calendar.add(starts_at, Span.parse("PT2160H", "t"), walk)
+    assert walk.steps <= 11
+    assert (starts_at, due) == (at("2034-11-02T09:00"), at("2043-07-21T09:00"))  # as day by day
+    assert policy.deadline(policy.rule("r"), start).due_at == due  # type: ignore[arg-type]
+    walk = Walk()
+    assert calendar.working_seconds(start, due, walk) == 2 * 2160 * 3600
+    assert walk.steps <= 20
+    walk = Walk()
+    assert calendar.add(start, Span.parse("P90D", "t"), walk) == at("2026-07-01T09:00")
+    assert walk.steps == 1
+
+
+def test_an_unchecked_calendar_stops_with_an_error_instead_of_spinning() -> None:
+    """A calendar built past the policy checks (a one-second day, 1666 h of work) stops at the
+    walk's cap with a clear error, not an OverflowError after minutes."""
+    calendar = Calendar("working_hours", day_start=time(8, 30), day_end=time(8, 30, 1))
+    walk = Walk()
+    with pytest.raises(PolicyError, match="more than 40 years ahead"):
+        calendar.add(at("2026-11-27T10:00"), Span(0, 1666 * 3600), walk)
+    assert walk.steps == 41
+    with pytest.raises(PolicyError, match="years ahead"):
+        calendar.working_seconds(at("2026-11-27T10:00"), datetime(9999, 12, 31, tzinfo=UTC))

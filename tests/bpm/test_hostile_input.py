@@ -4,11 +4,19 @@ nothing executes, nothing leaks, and the server stays up."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from sqlalchemy import func, select
 
+from app.bpm.db import DATA_LIMIT_KEY, db
 from app.bpm.engine import DiagramInvalid, EngineError, ProcessRun, parse_diagram
+from app.bpm.forms import load_form, validate_form_data
+from app.bpm.forms.validation import MAX_STRING
+from app.bpm.models import AuditEvent, HumanTask
 from harness.data import REGISTER
 from harness.http_client import call, login, upload
 from harness.servers import LiveServer
@@ -210,3 +218,119 @@ def test_every_web_form_needs_its_csrf_token(base: str, path: str, fields: dict[
     status, body = client.post(path.format(task=task_id), fields)
     assert status == 400 and "页面已过期" in body
     assert call(base, "GET", f"{API}/tasks/{task_id}", token=login(base, "after_sales1"))[1]["status"] == "ready"
+
+
+# --- values no form may store (issue 12) ---------------------------------------------------
+FAR_INSTANT = "9999-12-31T23:59:59-23:59"  # no UTC instant: it used to be a 500, then a broken task page
+
+
+def _field_block(page: str, name: str) -> str:
+    match = re.search(rf'<div class="field[^"]*" id="field-{name}".*?</div>', page, re.S)
+    assert match is not None, name
+    return match.group(0)
+
+
+def test_a_date_time_beyond_the_calendar_is_refused_beside_its_field(base: str) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    status, body = call(
+        base, "POST", f"{API}/tasks/{task_id}/complete", {"data": {**REGISTER, "received_at": FAR_INSTANT}}, token
+    )
+    assert status == 400 and body["errors"]["received_at"] == ["日期应在 2000 年到 2100 年之间。"]
+    for bad in ("1999-12-31", "2101-01-01"):
+        status, body = call(
+            base, "POST", f"{API}/tasks/{task_id}/complete", {"data": {**REGISTER, "ship_date": bad}}, token
+        )
+        assert status == 400 and list(body["errors"]) == ["ship_date"], bad
+    web = WebClient(base)
+    web.login("after_sales1")
+    page_path = f"/tasks/{task_id}"
+    fields = {"action": "complete", **{k: str(v) for k, v in REGISTER.items()}, "received_at": FAR_INSTANT}
+    status, page = web.post(page_path, fields, csrf_from=page_path)
+    assert status == 400 and "日期应在 2000 年到 2100 年之间" in _field_block(page, "received_at")
+    assert FAR_INSTANT in _field_block(page, "received_at")  # shown back as typed
+    # a draft keeps what was typed, unchecked: the task page still opens with it
+    status, _ = web.post(page_path, {**fields, "action": "draft"}, csrf_from=page_path)
+    assert status == 200
+    status, page = web.get(page_path)
+    assert status == 200 and FAR_INSTANT in _field_block(page, "received_at")
+    assert call(base, "GET", f"{API}/tasks/{task_id}", token=token)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("contact_email", "a" * (2 * 1024 * 1024) + "@example.com"),  # a 2 MB e-mail address was stored
+        ("contact_email", "a" * 190 + "@example.com"),  # its maxLength is 200
+        ("ship_date", "2026-10-01" + " " * 20_000 + "x"),
+        ("channel", "phone" * 10_000),
+    ],
+)
+def test_every_string_bound_applies_to_e_mail_date_and_choice_fields(base: str, field: str, value: str) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    status, body = call(base, "POST", f"{API}/tasks/{task_id}/complete", {"data": {**REGISTER, field: value}}, token)
+    assert status == 400 and list(body["errors"]) == [field]
+    assert "长度应在" in body["errors"][field][0]
+    assert call(base, "GET", f"{API}/tasks/{task_id}", token=token)[1]["status"] == "ready"
+
+
+def test_a_string_field_without_max_length_is_capped_and_one_with_it_keeps_its_own() -> None:
+    form = load_form(
+        "note",
+        {
+            "type": "object",
+            "properties": {
+                "note": {"type": "string"},
+                "on": {"type": "string", "format": "date"},
+                "drawing": {"type": "string", "maxLength": 420_000},  # a schema's own bound goes higher
+            },
+        },
+    )
+    assert validate_form_data(form, {"drawing": "x" * 420_000}, "en")[1] == {}
+    assert list(validate_form_data(form, {"drawing": "x" * 420_001}, "en")[1]) == ["drawing"]
+    assert validate_form_data(form, {"note": "x" * MAX_STRING}, "en") == ({"note": "x" * MAX_STRING}, {})
+    clean, errors = validate_form_data(form, {"note": "x" * (MAX_STRING + 1)}, "en")
+    assert clean == {} and errors == {"note": [f"Length must be between 0 and {MAX_STRING}."]}
+    assert validate_form_data(form, {"on": "2100-12-31"}, "en")[1] == {}
+    assert validate_form_data(form, {"on": "9999-06-01"}, "en")[1] == {"on": ["The date must lie in 2000 to 2100."]}
+
+
+@pytest.fixture
+def small_data_limit(app: Flask) -> Iterator[int]:
+    """The live app's instance-data limit lowered to 6 KiB for one test (as
+    SHOUHOU_MAX_INSTANCE_DATA would set it), so that a form's own bounds can pass it."""
+    factory = app.extensions["shouhou_db"].session_factory
+    info = dict(factory.kw["info"])
+    factory.configure(info={**info, DATA_LIMIT_KEY: 6 * 1024})
+    try:
+        yield 6 * 1024
+    finally:
+        factory.configure(info=info)
+
+
+def _instance_row(app: Flask, task_id: str) -> tuple[int, dict[str, object], int]:
+    """(row version, data, audit events) of the task's instance, as stored."""
+    with app.app_context():
+        session = db.session()
+        task = session.get(HumanTask, task_id)
+        assert task is not None
+        instance = task.instance
+        events = session.scalars(select(func.count()).where(AuditEvent.instance_id == instance.id)).one()
+        return instance.row_version, dict(instance.data), events
+
+
+def test_a_step_leaving_the_data_over_its_limit_is_refused_and_nothing_is_written(
+    base: str, app: Flask, small_data_limit: int
+) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    stored = _instance_row(app, task_id)
+    long_text = {k: "长" * 1000 for k in ("description", "customer_demand")}  # 3 kB of UTF-8 each, twice
+    status, body = call(base, "POST", f"{API}/tasks/{task_id}/complete", {"data": {**REGISTER, **long_text}}, token)
+    assert status == 413 and body["error"]["code"] == "data_too_large"
+    assert "超过上限 6 KiB，未保存任何内容" in body["error"]["message"]
+    assert call(base, "GET", f"{API}/tasks/{task_id}", token=token)[1]["status"] == "ready"
+    assert _instance_row(app, task_id) == stored
+    # within the limit the same task completes
+    assert call(base, "POST", f"{API}/tasks/{task_id}/complete", {"data": REGISTER}, token)[0] == 200

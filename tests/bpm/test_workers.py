@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from app.bpm import tasks
 from app.bpm.db import db
@@ -128,3 +129,47 @@ def test_fire_due_command_moves_time_for_drills(app: Flask, database_url: str) -
         )
         assert result.stdout.startswith("fired"), result.stderr
         assert _fired_counts(app, [instance_id]).get(instance_id, 0) == expected
+
+
+def _in_a_write(database_url: str, reader: Engine, ids: list[int]) -> bool:
+    """Whether a worker holds its claim on these timers: on PostgreSQL their rows are locked,
+    on SQLite the one writer's lock is taken."""
+    if database_url.startswith("sqlite"):
+        try:
+            with reader.connect() as conn:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.exec_driver_sql("ROLLBACK")
+        except OperationalError:
+            return True
+        return False
+    free = select(ProcessTimer.id).where(ProcessTimer.instance_id.in_(ids)).with_for_update(skip_locked=True)
+    with reader.begin() as conn:
+        return len(conn.execute(free).all()) < len(ids)
+
+
+def test_a_worker_stops_within_seconds_of_sigterm_between_instances(app: Flask, database_url: str) -> None:
+    """Issue 12: a worker told to stop in the middle of one long batch (all the due instances in
+    one transaction) commits what it fired, leaves the rest waiting and exits at once, instead
+    of finishing the pass first. Nothing fires twice: the next worker fires the rest."""
+    ids = _due_timers(app, 150)
+    connect_args = {"timeout": 0} if database_url.startswith("sqlite") else {}
+    reader = create_engine(database_url, connect_args=connect_args)
+    worker = _worker(database_url, batch=1000)
+    deadline = time.monotonic() + 60
+    while not _in_a_write(database_url, reader, ids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # some instances into the batch
+    worker.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    _out, err = worker.communicate(timeout=30)
+    stopped_after = time.monotonic() - signalled
+    reader.dispose()
+    assert worker.returncode == 0, err.decode()
+    assert stopped_after < 5, stopped_after
+    counts = _fired_counts(app, ids)
+    assert 0 < len(counts) < len(ids) and set(counts.values()) == {1}, len(counts)  # stopped mid-batch
+    assert _waiting(app, ids) == len(ids) - len(counts)
+    survivor = _worker(database_url, "--once")
+    _out, err = survivor.communicate(timeout=120)
+    assert survivor.returncode == 0, err.decode()
+    assert _fired_counts(app, ids) == dict.fromkeys(ids, 1)

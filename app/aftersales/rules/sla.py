@@ -10,13 +10,18 @@ milestones (a task completed or an event reached). Time is counted on the policy
   (`P5D`) are working days and hours (`PT8H`) are working hours.
 
 All instants are aware datetimes; they are stored in UTC and counted in the policy's time zone.
+
+No policy stalls a fault report: a working day is at least an hour, a target, delay or warning
+at most 90 days, and a deadline is found a year's table of working days at a time (whole days by
+arithmetic, never day by day), with a cap on the walk (`Walk`) that raises a PolicyError.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import MAXYEAR, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +35,9 @@ _DURATION = re.compile(r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<min
 _CLOCK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ELEMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
 _MAX_DAYS = 366
+MAX_SPAN_DAYS = 90  # a target, delay or warning of a policy
+MIN_WORKING_DAY = timedelta(hours=1)
+WALK_LIMIT_YEARS = 40  # far above the longest valid walk: 90 days of hours on 1-hour days, ~9 years
 
 
 class PolicyError(ValueError):
@@ -92,32 +100,44 @@ class Calendar:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)
 
-    def add(self, start: datetime, span: Span) -> datetime:
+    def add(self, start: datetime, span: Span, walk: Walk | None = None) -> datetime:
         """The instant `span` of this calendar's time after `start`."""
         if self.kind == "24x7":
             return start + timedelta(days=span.days, seconds=span.seconds)
+        walk = walk or Walk()
         local = start.astimezone(self.tz)
-        for _ in range(span.days):
-            local = self._same_time_next_working_day(local)
-        return self._add_working_seconds(local, span.seconds).astimezone(start.tzinfo)
+        if span.days:
+            local = self._clamp(local, walk)  # then the same time of day, `days` working days on
+            day = _nth_working_day_after(local.date(), span.days, walk)
+            local = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.tz)
+        return self._add_working_seconds(local, span.seconds, walk).astimezone(start.tzinfo)
 
-    def working_seconds(self, start: datetime, end: datetime) -> float:
+    def working_seconds(self, start: datetime, end: datetime, walk: Walk | None = None) -> float:
         """How much of this calendar's time lies between two instants (negative if reversed)."""
         if end < start:
-            return -self.working_seconds(end, start)
+            return -self.working_seconds(end, start, walk)
         if self.kind == "24x7":
             return (end - start).total_seconds()
-        total = 0.0
+        walk = walk or Walk()
         local_start, local_end = start.astimezone(self.tz), end.astimezone(self.tz)
-        day = local_start.date()
-        while day <= local_end.date():
-            if is_working_day(day):
-                opens, closes = self._hours(day)
-                lo, hi = max(opens, local_start), min(closes, local_end)
-                if hi > lo:
-                    total += (hi - lo).total_seconds()
-            day += timedelta(days=1)
+        first, last = local_start.date(), local_end.date()
+        total = self._overlap(first, local_start, local_end)
+        if last > first:
+            total += self._overlap(last, local_start, local_end)
+            total += _working_days_between(first, last, walk) * self._day_length.total_seconds()
         return total
+
+    @property
+    def _day_length(self) -> timedelta:
+        opens, closes = self._hours(date(2000, 1, 3))
+        return closes - opens
+
+    def _overlap(self, day: date, start: datetime, end: datetime) -> float:
+        if not is_working_day(day):
+            return 0.0
+        opens, closes = self._hours(day)
+        lo, hi = max(opens, start), min(closes, end)
+        return (hi - lo).total_seconds() if hi > lo else 0.0
 
     def _hours(self, day: date) -> tuple[datetime, datetime]:
         return (
@@ -125,20 +145,7 @@ class Calendar:
             datetime.combine(day, self.day_end, tzinfo=self.tz),
         )
 
-    def _next_working_day(self, day: date) -> date:
-        day += timedelta(days=1)
-        while not is_working_day(day):
-            day += timedelta(days=1)
-        return day
-
-    def _same_time_next_working_day(self, local: datetime) -> datetime:
-        """One working day on: the next working day at the same time of day, clamped to its
-        working hours (a report at 20:00 counts from the next morning's opening)."""
-        local = self._clamp(local)
-        nxt = self._next_working_day(local.date())
-        return datetime.combine(nxt, local.timetz().replace(tzinfo=None), tzinfo=self.tz)
-
-    def _clamp(self, local: datetime) -> datetime:
+    def _clamp(self, local: datetime, walk: Walk) -> datetime:
         """The first working instant at or after `local`."""
         day = local.date()
         if is_working_day(day):
@@ -147,17 +154,68 @@ class Calendar:
                 return opens
             if local < closes:
                 return local
-        return self._hours(self._next_working_day(day))[0]
+        return self._hours(_nth_working_day_after(day, 1, walk))[0]
 
-    def _add_working_seconds(self, local: datetime, seconds: int) -> datetime:
-        current = self._clamp(local)
+    def _add_working_seconds(self, local: datetime, seconds: int, walk: Walk) -> datetime:
+        """Whole working days are skipped by arithmetic: the rest of the first day, then the
+        n-th working day after it, found in the years' tables of working days."""
+        current = self._clamp(local, walk)
         remaining = timedelta(seconds=seconds)
-        while True:
-            closes = self._hours(current.date())[1]
-            if current + remaining <= closes:
-                return current + remaining
-            remaining -= closes - current
-            current = self._hours(self._next_working_day(current.date()))[0]
+        closes = self._hours(current.date())[1]
+        if current + remaining <= closes:
+            return current + remaining
+        remaining -= closes - current
+        micro = timedelta(microseconds=1)
+        length, rest = self._day_length // micro, remaining // micro
+        days = -(-rest // length)  # the working day on which the time runs out
+        day = _nth_working_day_after(current.date(), days, walk)
+        return self._hours(day)[0] + timedelta(microseconds=rest - (days - 1) * length)
+
+
+@dataclass
+class Walk:
+    """The steps one calendar computation took (a step is one year's table of working days),
+    stopped with a PolicyError past `limit`: no policy makes a deadline spin."""
+
+    limit: int = WALK_LIMIT_YEARS
+    steps: int = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > self.limit:
+            raise PolicyError(f"the deadline lies more than {self.limit} years ahead")
+
+
+@lru_cache(maxsize=64)
+def _working_ordinals(year: int) -> tuple[int, ...]:
+    """The ordinals of the working days of one year, in order (a year's table, built once)."""
+    first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+    return tuple(o for o in range(first, last + 1) if is_working_day(date.fromordinal(o)))
+
+
+def _nth_working_day_after(day: date, n: int, walk: Walk) -> date:
+    """The n-th (n ≥ 1) working day after `day`, one step per year it crosses."""
+    year, after = day.year, day.toordinal()
+    while True:
+        walk.step()
+        if year > MAXYEAR:
+            raise PolicyError("the deadline lies beyond the calendar")
+        table = _working_ordinals(year)
+        first = bisect_right(table, after)
+        if first + n <= len(table):
+            return date.fromordinal(table[first + n - 1])
+        n -= len(table) - first
+        year += 1
+
+
+def _working_days_between(first: date, last: date, walk: Walk) -> int:
+    """How many working days lie strictly between two days."""
+    count = 0
+    for year in range(first.year, last.year + 1):
+        walk.step()
+        table = _working_ordinals(year)
+        count += max(bisect_left(table, last.toordinal()) - bisect_right(table, first.toordinal()), 0)
+    return count
 
 
 @dataclass(frozen=True)
@@ -230,8 +288,12 @@ class SlaPolicy:
             day_end = time.fromisoformat(hours.get("end", "17:30"))
         except (TypeError, ValueError, AttributeError):
             raise PolicyError("working_hours: start and end must be times such as 08:30") from None
+        if day_start.tzinfo is not None or day_end.tzinfo is not None:
+            raise PolicyError("working_hours: start and end must be times such as 08:30")
         if day_end <= day_start:
             raise PolicyError("working_hours: the end must be after the start")
+        if datetime.combine(date.min, day_end) - datetime.combine(date.min, day_start) < MIN_WORKING_DAY:
+            raise PolicyError("working_hours: a working day must be at least 1 hour long")
         raw_clocks = data.get("clocks")
         if not isinstance(raw_clocks, list) or not raw_clocks:
             raise PolicyError("clocks: the policy needs at least one clock")
@@ -256,13 +318,13 @@ def _clock_rule(raw: Any, index: int) -> ClockRule:
     stops = _element_list(raw.get("stop"), f"{where}.stop")
     if not stops:
         raise PolicyError(f"{where}.stop: name at least one milestone that meets the clock")
-    target = Span.parse(raw.get("target", ""), f"{where}.target")
+    target = _bounded_span(raw.get("target", ""), f"{where}.target")
     if target == Span():
         raise PolicyError(f"{where}.target: must be longer than zero")
-    warn = Span.parse(raw["warn_before"], f"{where}.warn_before") if raw.get("warn_before") else None
+    warn = _bounded_span(raw["warn_before"], f"{where}.warn_before") if raw.get("warn_before") else None
     if warn is not None and warn.days * 86400 + warn.seconds >= target.days * 86400 + target.seconds:
         raise PolicyError(f"{where}.warn_before: must be shorter than the target")
-    delay = Span.parse(raw["delay"], f"{where}.delay") if raw.get("delay") else None
+    delay = _bounded_span(raw["delay"], f"{where}.delay") if raw.get("delay") else None
     return ClockRule(
         name=name,
         target=target,
@@ -272,6 +334,13 @@ def _clock_rule(raw: Any, index: int) -> ClockRule:
         close=_element_list(raw.get("close"), f"{where}.close"),
         warn_before=warn,
     )
+
+
+def _bounded_span(text: Any, where: str) -> Span:
+    span = Span.parse(text, where)
+    if span.days * 86400 + span.seconds > MAX_SPAN_DAYS * 86400:
+        raise PolicyError(f"{where}: {text!r} is longer than {MAX_SPAN_DAYS} days")
+    return span
 
 
 def _element_list(value: Any, where: str) -> tuple[str, ...]:

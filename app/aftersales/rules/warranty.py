@@ -4,17 +4,28 @@ parts stay available for three years after the warranty ends."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 
 SPARE_PARTS_YEARS_AFTER_WARRANTY = 3
 
 
 def add_years(start: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    """The same day `years` later; 29 February becomes 28 February in a common year. Past the
+    calendar's ends it stops at date.max or date.min: a stored unit accepted in 9999 shows a
+    warranty to 9999-12-31 instead of failing every page that lists it."""
+    year = start.year + years
+    if year > MAXYEAR:
+        return date.max
+    if year < MINYEAR:
+        return date.min
     try:
-        return start.replace(year=start.year + years)
+        return start.replace(year=year)
     except ValueError:
-        return start.replace(year=start.year + years, day=28)
+        return start.replace(year=year, day=28)
+
+
+def _day_before(day: date) -> date:
+    return day if day in (date.min, date.max) else day - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -31,9 +42,9 @@ def coverage(accepted_on: date | None, warranty_years: int, maintenance_years: i
     """No final acceptance yet: nothing is counted yet (the unit is still the supplier's)."""
     if accepted_on is None:
         return Coverage(None, None, None)
-    warranty_end = add_years(accepted_on, warranty_years) - timedelta(days=1)
+    warranty_end = _day_before(add_years(accepted_on, warranty_years))
     return Coverage(
         warranty_end=warranty_end,
-        maintenance_end=add_years(accepted_on, maintenance_years) - timedelta(days=1),
+        maintenance_end=_day_before(add_years(accepted_on, maintenance_years)),
         spare_parts_until=add_years(warranty_end, SPARE_PARTS_YEARS_AFTER_WARRANTY),
     )

@@ -14,6 +14,10 @@ from .definition import FieldSpec, FormDefinition
 
 FormErrors = dict[str, list[str]]
 
+# Bounds every form gets, whatever its schema says (issue 12: no single input stalls the service).
+MAX_STRING = 10_000  # characters of a string field whose schema sets no maxLength
+DATE_YEARS = (2000, 2100)  # business dates and date-times: outside these years a value is refused
+
 
 def _messages(locale: str) -> dict[str, Any]:
     return {
@@ -25,10 +29,8 @@ def _messages(locale: str) -> dict[str, Any]:
 
 def _validators(spec: FieldSpec, locale: str) -> list[Any]:
     validators: list[Any] = []
-    is_free_text = spec.type == "string" and spec.enum is None and spec.format is None
-    if is_free_text and (spec.max_length is not None or spec.min_length is not None):
-        message = translate("form.length", locale, min=spec.min_length or 0, max=spec.max_length)
-        validators.append(validate.Length(min=spec.min_length, max=spec.max_length, error=message))
+    if spec.format in ("date", "date-time"):
+        validators.append(_in_years(translate("form.date_range", locale, min=DATE_YEARS[0], max=DATE_YEARS[1])))
     if spec.type in ("integer", "number") and (spec.minimum is not None or spec.maximum is not None):
         message = translate("form.range", locale, min=spec.minimum, max=spec.maximum)
         validators.append(validate.Range(min=spec.minimum, max=spec.maximum, error=message))
@@ -38,6 +40,37 @@ def _validators(spec: FieldSpec, locale: str) -> list[Any]:
         message = translate("form.min_items", locale, min=spec.min_items)
         validators.append(validate.Length(min=spec.min_items, error=message))
     return validators
+
+
+def _in_years(message: str) -> Any:
+    """A date or date-time within DATE_YEARS, as written and in UTC (where it is stored)."""
+
+    def check(value: dt.date) -> None:
+        years = [value.year]
+        if isinstance(value, dt.datetime):
+            try:
+                years.append(value.astimezone(dt.UTC).year)
+            except OverflowError:
+                raise ValidationError(message) from None
+        if not all(DATE_YEARS[0] <= year <= DATE_YEARS[1] for year in years):
+            raise ValidationError(message)
+
+    return check
+
+
+def _length_errors(form: FormDefinition, data: dict[str, Any], locale: str) -> FormErrors:
+    """Every string bound the schema sets (free text, e-mail, date or choice alike), and
+    MAX_STRING where it sets none; checked on the raw text, before anything parses it."""
+    errors: FormErrors = {}
+    for spec in form.fields:
+        value = data.get(spec.name)
+        if spec.type != "string" or not isinstance(value, str):
+            continue
+        shortest = spec.min_length or 0
+        longest = spec.max_length if spec.max_length is not None else MAX_STRING
+        if not shortest <= len(value) <= longest:
+            errors[spec.name] = [translate("form.length", locale, min=shortest, max=longest)]
+    return errors
 
 
 def _field(spec: FieldSpec, locale: str) -> fields.Field[Any]:
@@ -90,13 +123,15 @@ def validate_form_data(form: FormDefinition, data: Any, locale: str) -> tuple[di
     if not isinstance(data, dict):
         return {}, {"_schema": [translate("form.invalid", locale)]}
     data = {k: v for k, v in data.items() if not (isinstance(v, str) and v.strip() == "")}
+    too_long = _length_errors(form, data, locale)
     errors: FormErrors = {}
     try:
-        loaded = _schema(form, locale).load(data)
+        loaded = _schema(form, locale).load({k: v for k, v in data.items() if k not in too_long})
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         errors = {str(k): _flatten(v) for k, v in messages.items()}
         loaded = {}
+    errors.update(too_long)
     for spec in form.fields:
         value = loaded.get(spec.name) if not errors else data.get(spec.name)
         if (

@@ -54,7 +54,7 @@ def _html_value(spec: FieldSpec, value: Any, tz: tzinfo) -> Any:
     if spec.format == "date-time" and isinstance(value, str):
         try:  # <input type="datetime-local"> shows the office's local time, to the minute
             return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%dT%H:%M")
-        except ValueError:
+        except (ValueError, OverflowError):  # shown as typed (9999-12-31T23:59:59-23:59 has no local time)
             return value
     return value
 

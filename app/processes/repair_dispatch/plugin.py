@@ -7,8 +7,6 @@ lacks one is refused at deploy, naming it."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +22,7 @@ from app.bpm.errors import FormRejected
 from app.bpm.models import Group, User
 from app.bpm.plugins import Choices, Fact, ProcessPlugin, StepContext, WorkContext
 from app.i18n import translate
+from app.processes.repair_dispatch import signature as signature_png
 from app.processes.repair_dispatch.models import Loan, ServiceRecord, ServiceRequest, SlaClock
 from app.processes.repair_dispatch.service import (
     REPAIR_PROCESS,
@@ -49,9 +48,6 @@ REQUIRES = {
     "end_resolved_remotely": END_EVENT,
     "end_paid_service_declined": END_EVENT,
 }
-SIGNATURE_MAX_BYTES = 300_000
-_PNG_PREFIX = "data:image/png;base64,"
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -157,15 +153,8 @@ def check_loaner(step: RepairStep) -> None:
 
 
 def decode_signature(value: Any) -> bytes | None:
-    if not isinstance(value, str) or not value.startswith(_PNG_PREFIX):
-        return None
-    try:
-        raw = base64.b64decode(value[len(_PNG_PREFIX) :], validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if not raw.startswith(_PNG_MAGIC) or len(raw) > SIGNATURE_MAX_BYTES:
-        return None
-    return raw
+    """The drawing, checked and written anew (signature.py); None when it is not a usable PNG."""
+    return signature_png.decode_data_url(value)
 
 
 def take_signed_record(step: RepairStep) -> None:

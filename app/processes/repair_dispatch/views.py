@@ -103,7 +103,12 @@ def service_request_page(request_id: int) -> str:
 @login_required
 def service_request_signature(request_id: int) -> Response:
     png = service_requests.signature_png(db.session(), _user(), request_id)
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    headers = {
+        "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'inline; filename="signature-{request_id}.png"',
+    }
+    return Response(png, mimetype="image/png", headers=headers)
 
 
 @repair_web.post("/service-requests/<int:request_id>/parts")

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.bpm.errors import FormRejected
+from app.bpm.models import utcnow
+from app.processes.repair_dispatch.models import ServiceRecord
+from app.processes.repair_dispatch.service import FaultReport, report_fault
+from app.processes.repair_dispatch.signature import DATA_URL_PREFIX, clean_png
+from harness.apps import user
 from harness.http_client import call, login
 from harness.servers import LiveServer
 from harness.web_client import WebClient
+
+from .test_service import complete, unit_id
+from .test_signature import HOSTILE, canvas, chunk
 
 API = "/api/v1"
 
@@ -194,3 +206,45 @@ def test_the_second_of_two_engineers_gets_what_they_typed_back(base: str) -> Non
     status, body = second.post(page, {**fields, "contact_summary": "二号的电话记录", "csrf_token": token_second})
     assert status == 409
     assert 'id="kept-input"' in body and "二号的电话记录" in body and "否" in body  # nothing typed is lost
+
+
+def test_only_a_real_png_is_kept_as_the_signature_and_it_is_served_as_one(
+    base: str, committed_session: Session
+) -> None:
+    """Issue 12: a PNG header followed by HTML, or a 30000×30000 PNG, was accepted as the
+    customer's signature and embedded in the request page."""
+    session, now = committed_session, utcnow()
+    desk = user(session, "after_sales1")
+    request = report_fault(session, desk, FaultReport(unit_id(session, "SN-C3000-0004"), "phone", "卡纸"), now=now)
+    instance_id = request.instance_id
+    assert instance_id is not None
+    for username, element, data in [
+        ("engineers1", "remote_support", {"contact_summary": "电话指导无效", "resolved_remotely": False}),
+        ("after_sales1", "dispatch_engineer", {"engineer": "engineers2", "extra_staff_needed": False}),
+        ("engineers2", "arrive_on_site", {"findings": "定影器故障"}),
+        ("engineers2", "repair_on_site", {"work_done": "更换定影器", "repair_outcome": "repaired"}),
+    ]:
+        complete(session, username, instance_id, element, data, now)
+    record = {"work_summary": "更换定影器", "signer_name": "王老师"}
+    step = "complete_service_record"
+    for name in ("png_header_then_html", "html_after_the_image", "huge_dimensions"):
+        drawing = DATA_URL_PREFIX + base64.b64encode(HOSTILE[name]).decode()
+        with pytest.raises(FormRejected) as rejected:
+            complete(session, "engineers2", instance_id, step, {**record, "customer_signature": drawing}, now)
+        assert list(rejected.value.errors) == ["customer_signature"], name
+    sent = canvas(extra=chunk(b"tEXt", b"Comment\x00<html><script>alert(1)</script></html>"))
+    drawing = DATA_URL_PREFIX + base64.b64encode(sent).decode()
+    complete(session, "engineers2", instance_id, step, {**record, "customer_signature": drawing}, now)
+    web = WebClient(base)
+    web.login("after_sales1")
+    with web.opener.open(f"{base}/service-requests/{request.id}/signature.png", timeout=30) as response:
+        served, headers = response.read(), response.headers
+    assert served == clean_png(sent) and b"<html>" not in served
+    assert headers["Content-Type"] == "image/png"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Disposition"] == f'inline; filename="signature-{request.id}.png"'
+    # a drawing stored before the check is not served at all
+    stored = session.scalars(select(ServiceRecord).where(ServiceRecord.request_id == request.id)).one()
+    stored.signature_png = HOSTILE["png_header_then_html"]
+    session.commit()
+    assert web.get(f"/service-requests/{request.id}/signature.png")[0] == 404
