@@ -54,19 +54,34 @@ def db_upgrade(revision: str) -> None:
 
 @click.command("deploy")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def deploy(paths: tuple[Path, ...]) -> None:
-    """Deploy diagrams (default: all of bpmn/) with their forms as new versions."""
+@click.option("--lane-groups", help='JSON: lane name -> group id; "*" for other lanes and tasks outside lanes')
+@click.option("--process-id", help="the process (pool) to run when the file holds several")
+@click.option("--descriptive", is_flag=True, help="translate descriptive constructs into human decisions and tasks")
+def deploy(paths: tuple[Path, ...], lane_groups: str | None, process_id: str | None, descriptive: bool) -> None:
+    """Deploy diagrams (default: all of bpmn/) with their forms as new versions. For a diagram
+    from another tool: --lane-groups '{"Lane 1": "office", "*": "after_sales"}', --process-id,
+    --descriptive (API.md)."""
+    import json
+
     from app.bpm import definitions
+    from app.bpm.engine import DeployOptions
     from app.bpm.errors import DeploymentRejected
     from app.bpm.forms import read_forms_dir
     from app.bpm.policies import CONSOLE
 
     config = _config()
     forms = read_forms_dir(config.forms_dir)
+    try:
+        lanes = json.loads(lane_groups) if lane_groups else {}
+    except ValueError:
+        lanes = None
+    if not isinstance(lanes, dict) or not all(isinstance(v, str) for v in lanes.values()):
+        raise click.BadParameter("a JSON object from lane names to group ids", param_hint="--lane-groups")
+    options = DeployOptions(lanes, process_id, descriptive)
     failed = False
     for path in list(paths) or sorted(config.bpmn_dir.glob("*.bpmn")):
         try:
-            result = definitions.deploy(db.session(), path.read_bytes(), forms, CONSOLE, path.name)
+            result = definitions.deploy(db.session(), path.read_bytes(), forms, CONSOLE, path.name, options)
         except DeploymentRejected as err:
             failed = True
             click.echo(f"{path.name}: refused", err=True)

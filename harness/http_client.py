@@ -40,14 +40,20 @@ def login(base: str, username: str, password: str = "shouhou-demo") -> str:
     return str(body["token"])
 
 
-def upload(base: str, path: str, filename: str, content: bytes, token: str) -> tuple[int, Any]:
-    """POST one file as multipart/form-data field `file`."""
+def upload(
+    base: str, path: str, filename: str, content: bytes, token: str, fields: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """POST one file as multipart/form-data field `file`, with plain `fields` beside it."""
     boundary = "----shouhou-test-boundary"
+    parts = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in (fields or {}).items()
+    )
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
         "Content-Type: application/xml\r\n\r\n"
     ).encode()
-    body = head + content + f"\r\n--{boundary}--\r\n".encode()
+    body = parts + head + content + f"\r\n--{boundary}--\r\n".encode()
     return call(
         base,
         "POST",

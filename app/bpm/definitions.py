@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 from app.bpm import audit
 from app.bpm.durations import parse_duration
 from app.bpm.engine import (
+    DeployOptions,
     DiagramInvalid,
     ProcessModel,
     UserTaskInfo,
@@ -76,7 +77,8 @@ _cache = _DefinitionCache()
 
 def _load(definition: ProcessDefinition) -> LoadedDefinition:
     called = _called_diagrams(object_session(definition), definition.called_versions or {})
-    model = parse_diagram(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn", called)
+    options = DeployOptions.from_json(definition.deploy_options)
+    model = parse_diagram(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn", called, options)
     forms = {name: load_form(name, doc["schema"], doc.get("ui")) for name, doc in definition.forms.items()}
     forms.update(generated_forms(model))
     return LoadedDefinition(definition.id, definition.process_id, definition.version, model, forms)
@@ -196,11 +198,15 @@ def versions(session: Session) -> dict[str, list[VersionRow]]:
     return dict(sorted(grouped.items()))
 
 
-def content_hash(bpmn: bytes, forms: dict[str, Any], called_versions: dict[str, int] | None = None) -> str:
+def content_hash(
+    bpmn: bytes, forms: dict[str, Any], called_versions: dict[str, int] | None = None, options: Any = None
+) -> str:
     digest = hashlib.sha256(bpmn)
     digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     if called_versions:  # the same file calling newer versions is a new version
         digest.update(json.dumps(called_versions, sort_keys=True).encode("utf-8"))
+    if options:  # so is the same file read with other options (another lane table, say)
+        digest.update(json.dumps(options, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -218,7 +224,11 @@ class CheckedDiagram:
 
 
 def check_diagram(
-    session: Session, bpmn: bytes, available_forms: dict[str, dict[str, Any]], filename: str
+    session: Session,
+    bpmn: bytes,
+    available_forms: dict[str, dict[str, Any]],
+    filename: str,
+    options: DeployOptions | None = None,
 ) -> CheckedDiagram:
     """Parse and check a diagram with the forms it names; raise DeploymentRejected listing
     every problem by element."""
@@ -232,17 +242,25 @@ def check_diagram(
     if problems:
         raise DeploymentRejected(problems)
     try:
-        model = parse_diagram(bpmn, filename, called)
+        model = parse_diagram(bpmn, filename, called, options)
     except DiagramInvalid as err:
         raise DeploymentRejected([_problem(p.code, p.message, p.element_id, p.line) for p in err.problems]) from None
     groups = set(session.scalars(select(Group.id)))
-    problems = _plugin_problems(session, model)
+    problems = _plugin_problems(session, model) + _lane_table_problems(options, groups)
     used: dict[str, dict[str, Any]] = {}
     for task in model.user_tasks.values():
         problems.extend(_task_problems(task, groups, available_forms, used))
     if problems:
         raise DeploymentRejected(problems)
     return CheckedDiagram(model, used, called_versions)
+
+
+def _lane_table_problems(options: DeployOptions | None, groups: set[str]) -> list[dict[str, Any]]:
+    return [
+        _problem("unknown_group", f"lane_groups maps {lane!r} to {group!r}, which is no known group")
+        for lane, group in sorted((options.lane_groups if options else {}).items())
+        if group not in groups
+    ]
 
 
 def _task_problems(
@@ -255,7 +273,8 @@ def _task_problems(
         problems.append(
             _problem(
                 "no_lane",
-                f"user task {task.title!r} is not in a lane; put it in the lane of the group that does it",
+                f"task {task.title!r} is not in a lane: put it in the lane of the group that does it, or "
+                'choose a group for tasks outside lanes when deploying (lane_groups "*")',
                 task.element_id,
             )
         )
@@ -263,8 +282,9 @@ def _task_problems(
         problems.append(
             _problem(
                 "unknown_group",
-                f"lane {task.lane!r} of user task {task.title!r} names no known group "
-                f"(known: {', '.join(sorted(groups))})",
+                f"lane {task.lane!r} of task {task.title!r} names no known group "
+                f"(known: {', '.join(sorted(groups))}): rename the lane, or map it to a group when deploying "
+                "(lane_groups)",
                 task.element_id,
             )
         )
@@ -349,13 +369,15 @@ def deploy(
     available_forms: dict[str, dict[str, Any]],
     actor: User | Console,
     filename: str = "diagram.bpmn",
+    options: DeployOptions | None = None,
 ) -> DeployResult:
     """Deploy a diagram as a new version unless the same content is already the latest."""
     if not can_deploy(actor):
         raise Forbidden("error.forbidden")
-    checked = check_diagram(session, bpmn, available_forms, filename)
+    checked = check_diagram(session, bpmn, available_forms, filename, options)
     model, forms = checked.model, checked.forms
-    digest = content_hash(bpmn, forms, checked.called_versions)
+    stored_options = options.to_json() if options else None
+    digest = content_hash(bpmn, forms, checked.called_versions, stored_options)
     current = session.scalars(
         select(ProcessDefinition)
         .where(ProcessDefinition.process_id == model.process_id)
@@ -373,6 +395,7 @@ def deploy(
         bpmn_xml=bpmn.decode("utf-8"),
         forms=forms,
         called_versions=checked.called_versions or None,
+        deploy_options=stored_options,
         deployed_at=now,
         deployed_by_id=actor.id,
     )

@@ -13,7 +13,17 @@ from sqlalchemy.orm import Session
 from app.bpm import audit, definitions
 from app.bpm.engine import RESERVED_NAMES, EngineError, OpenWork, ProcessRun
 from app.bpm.errors import Conflict, Forbidden, NotFound, ProcessFailed, ServiceError
-from app.bpm.models import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessTimer, User, utcnow
+from app.bpm.models import (
+    AuditEvent,
+    HumanTask,
+    InstanceStatus,
+    MessageSubscription,
+    ProcessInstance,
+    ProcessTimer,
+    TimerStatus,
+    User,
+    utcnow,
+)
 from app.bpm.plugins import StepContext, WorkContext, plugin_for
 from app.bpm.policies import can_retry, can_start, can_view_instance, can_view_task, sees_every_instance, works_in
 from app.bpm.runs import StepWrites, save_run
@@ -162,6 +172,34 @@ def instance_view(session: Session, user: User, instance_id: int) -> InstanceVie
     tasks = open_tasks(session, instance.id)
     openable = {t.id for t in tasks if can_view_task(user, t)}
     return InstanceView(instance, tasks, history(session, instance.id), openable)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a running instance waits for besides its open tasks: messages and signals by name,
+    timers by element and due time (an integrator's view; the page shows the same)."""
+
+    messages: list[str]
+    signals: list[str]
+    timers: list[tuple[str, datetime]]
+
+
+def waiting_for(session: Session, instance_id: int) -> Waiting:
+    subscriptions = session.execute(
+        select(MessageSubscription.kind, MessageSubscription.message_name)
+        .where(MessageSubscription.instance_id == instance_id)
+        .order_by(MessageSubscription.message_name)
+    ).all()
+    timers = session.execute(
+        select(ProcessTimer.element_id, ProcessTimer.due_at)
+        .where(ProcessTimer.instance_id == instance_id, ProcessTimer.status == TimerStatus.WAITING)
+        .order_by(ProcessTimer.due_at)
+    ).all()
+    return Waiting(
+        messages=[name for kind, name in subscriptions if kind == "message"],
+        signals=[name for kind, name in subscriptions if kind == "signal"],
+        timers=[(element_id, due_at) for element_id, due_at in timers],
+    )
 
 
 def open_tasks(session: Session, instance_id: int) -> list[HumanTask]:

@@ -1,4 +1,5 @@
-"""call activities pinned to the called versions at deploy; subscriptions to signals as well as messages
+"""call activities pinned to the called versions at deploy; the deployer's options for foreign diagrams;
+subscriptions to signals as well as messages
 
 Revision ID: 0010
 Revises: 0009
@@ -19,9 +20,10 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("process_definitions") as table:
-        table.add_column(
-            sa.Column("called_versions", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"))
-        )
+        for name in ("called_versions", "deploy_options"):
+            table.add_column(
+                sa.Column(name, sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"))
+            )
     with op.batch_alter_table("message_subscriptions") as table:
         table.add_column(sa.Column("kind", sa.String(10), nullable=False, server_default="message"))
 
@@ -30,4 +32,5 @@ def downgrade() -> None:
     with op.batch_alter_table("message_subscriptions") as table:
         table.drop_column("kind")
     with op.batch_alter_table("process_definitions") as table:
+        table.drop_column("deploy_options")
         table.drop_column("called_versions")

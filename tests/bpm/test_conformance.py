@@ -351,3 +351,32 @@ def test_unbounded_timers_and_multi_instances_are_refused_at_deploy(
     assert status == 400, body
     [problem] = [p for p in body["problems"] if p["element_id"] == element_id]
     assert reason in problem["message"], problem
+
+
+def test_camunda_form_fields_become_the_task_form(base: str, owner: str) -> None:
+    content = (FIXTURES / "formless_decision.bpmn").read_text(encoding="utf-8")
+    declared = (
+        '<bpmn:userTask id="decide" name="Decide"><bpmn:extensionElements><camunda:formData>'
+        '<camunda:formField id="approved" label="Approved?" type="boolean" />'
+        '<camunda:formField id="amount" label="Amount" type="long"><camunda:validation>'
+        '<camunda:constraint name="required" /></camunda:validation></camunda:formField>'
+        '<camunda:formField id="channel" label="Channel" type="enum"><camunda:value id="mail" name="Mail" />'
+        '<camunda:value id="phone" name="Phone" /></camunda:formField>'
+        "</camunda:formData></bpmn:extensionElements></bpmn:userTask>"
+    )
+    content = content.replace('<bpmn:userTask id="decide" name="Decide"/>', declared)
+    content = content.replace(
+        'id="conf_formless" name="Form-less decision"', 'id="conf_camunda_form" name="Camunda form"'
+    )
+    status, body = upload(base, f"{API}/process-definitions", "camunda_form.bpmn", content.encode(), owner)
+    assert status in (200, 201), body
+    started = start(base, owner, "conf_camunda_form")
+    status, detail = call(base, "GET", f"{API}/tasks/{started['open_tasks'][0]['id']}", token=owner)
+    schema = detail["form"]["schema"]
+    assert schema["required"] == ["amount"]
+    assert schema["properties"]["amount"] == {"type": "integer", "title": "Amount"}
+    assert schema["properties"]["channel"]["x-enumNames"] == ["Mail", "Phone"]
+    status, errors = complete(base, owner, started["open_tasks"][0], {"approved": True})
+    assert status == 400 and "amount" in errors["errors"]
+    done = completed(base, owner, started["open_tasks"][0], {"approved": True, "amount": 10, "channel": "mail"})
+    assert done["status"] == "completed"

@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError
 
 from app.bpm import access, definitions, instances, messages, tasks, users
 from app.bpm.db import db
+from app.bpm.engine import DeployOptions
 from app.bpm.errors import ServiceError
 from app.bpm.forms import describe_form, read_forms_dir
 from app.bpm.logins import Throttle, TooManyAttempts, sign_in
@@ -159,6 +160,8 @@ def list_definitions() -> Any:
 @api_blueprint.post("/process-definitions")
 @auth_required
 def deploy_definition() -> Any:
+    """multipart: `file`, form files, and for diagrams from other tools `lane_groups` (JSON:
+    lane name → group; "*" for the rest), `process_id` (the pool to run), `descriptive`."""
     upload = request.files.get("file")
     if upload is None:
         raise BadInput({"file": ["a BPMN file is required (multipart field 'file')"]})
@@ -172,7 +175,8 @@ def deploy_definition() -> Any:
             forms[name] = {"schema": json.loads(form_file.read()), "ui": None}
         except ValueError:
             raise BadInput({field_name: ["not valid JSON"]}) from None
-    result = definitions.deploy(db.session(), upload.read(), forms, _user(), upload.filename or "upload.bpmn")
+    options = deploy_options(request.form)
+    result = definitions.deploy(db.session(), upload.read(), forms, _user(), upload.filename or "upload.bpmn", options)
     status = 201 if result.created else 200
     body = shared(DefinitionOut).dump(result.definition) | {"created": result.created}
     return jsonify(body), status
@@ -238,7 +242,14 @@ def retry_instance(instance_id: int) -> Any:
 @auth_required
 def get_instance(instance_id: int) -> Any:
     view = instances.instance_view(db.session(), _user(), instance_id)
-    return jsonify(dump_instance(view.instance, view.open_tasks))
+    waiting = instances.waiting_for(db.session(), instance_id)
+    body = dump_instance(view.instance, view.open_tasks)
+    body["waiting_for"] = {
+        "messages": waiting.messages,
+        "signals": waiting.signals,
+        "timers": [{"element": element_id, "due_at": due.isoformat()} for element_id, due in waiting.timers],
+    }
+    return jsonify(body)
 
 
 @api_blueprint.get("/process-instances/<int:instance_id>/history")
@@ -321,3 +332,32 @@ def deliver_message(name: str) -> Any:
     body = _body(shared(MessageRequest))
     delivery = messages.deliver(db.session(), _user(), name, body["correlation"], body["payload"])
     return jsonify({"delivered_to": delivery.reached, "failed": delivery.failed, "started": delivery.started})
+
+
+def deploy_options(form: Any) -> DeployOptions:
+    """The deploy options of a foreign diagram from a multipart form (API and upload dialog)."""
+    errors: dict[str, list[str]] = {}
+    lane_groups: dict[str, str] = {}
+    raw = (form.get("lane_groups") or "").strip()
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if (
+            not isinstance(parsed, dict)
+            or len(parsed) > 200
+            or not all(isinstance(k, str) and isinstance(v, str) and len(k) <= 200 for k, v in parsed.items())
+        ):
+            errors["lane_groups"] = ['a JSON object from lane names to group ids, e.g. {"*": "office"}']
+        else:
+            lane_groups = parsed
+    process_id = (form.get("process_id") or "").strip() or None
+    if process_id is not None and len(process_id) > 200:
+        errors["process_id"] = ["at most 200 characters"]
+    descriptive = (form.get("descriptive") or "").strip().lower()
+    if descriptive not in ("", "true", "false", "1", "0", "on"):
+        errors["descriptive"] = ["true or false"]
+    if errors:
+        raise BadInput(errors)
+    return DeployOptions(lane_groups, process_id, descriptive in ("true", "1", "on"))

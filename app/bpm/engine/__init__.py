@@ -12,6 +12,7 @@ from .diagrams import (
     element_signatures,
     parse_diagram,
 )
+from .foreign import DeployOptions
 from .limits import EngineLimits, configure
 from .runtime import (
     EngineError,
@@ -30,6 +31,7 @@ from .xml_safety import XmlProblem
 __all__ = [
     "GENERATED_FORM",
     "RESERVED_NAMES",
+    "DeployOptions",
     "DiagramInvalid",
     "DiagramProblem",
     "ElementSignature",

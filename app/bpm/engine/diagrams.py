@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, UserTask
 
 from . import limits
+from .foreign import ROUTE_PREFIX, DeployOptions, RouteChoice, assignee_variable, describe, pool_names, untranslatable
 from .inputs import (
     read_names,
     schema_from_camunda_fields,
@@ -134,39 +135,34 @@ def _prepared(content: bytes) -> etree._Element:
 
 
 def parse_diagram(
-    content: bytes, filename: str = "diagram.bpmn", called: dict[str, bytes] | None = None
+    content: bytes,
+    filename: str = "diagram.bpmn",
+    called: dict[str, bytes] | None = None,
+    options: DeployOptions | None = None,
 ) -> ProcessModel:
     """Parse and check a diagram; raise DiagramInvalid listing every problem found. `called`
-    holds the deployed diagrams of the processes its call activities name outside the file."""
+    holds the deployed diagrams of the processes its call activities name outside the file;
+    `options` what the deployer chose for a diagram from another tool."""
+    options = options or DeployOptions()
     try:
         root = _prepared(content)
     except XmlProblem as err:
         raise DiagramInvalid([DiagramProblem(f"xml_{err.code}", str(err), line=err.line)]) from None
-    early = _unsupported(root)
+    if options.process_id is not None:
+        _mark_executable(root, options.process_id)  # the deployer chose it: run it even if marked not executable
+    routes, refusals = describe(root) if options.descriptive else ([], [])
+    refusals.extend(untranslatable(root, options.descriptive))
+    early = _unsupported(root) + [DiagramProblem(r.code, r.message, r.element_id) for r in refusals]
     if early:
         raise DiagramInvalid(early)
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(etree.ElementTree(root), filename=filename)
-        process_ids = [
-            p for p in parser.get_process_ids() if p not in _called_elements(root)
-        ] or parser.get_process_ids()
+        process_id = _chosen_process(root, parser, options)
         roots = [root]
-        for process_id, other in sorted((called or {}).items()):
+        for called_id, other in sorted((called or {}).items()):
             roots.append(_prepared(other))
-            parser.add_bpmn_xml(etree.ElementTree(roots[-1]), filename=f"{process_id}.bpmn")
-        if len(process_ids) != 1:
-            found = ", ".join(process_ids) or "none"
-            raise DiagramInvalid(
-                [
-                    DiagramProblem(
-                        "executable_process_count",
-                        f"a diagram must hold exactly one executable process (found: {found}); "
-                        'mark the one to run with isExecutable="true"',
-                    )
-                ]
-            )
-        process_id = process_ids[0]
+            parser.add_bpmn_xml(etree.ElementTree(roots[-1]), filename=f"{called_id}.bpmn")
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as err:
@@ -189,7 +185,8 @@ def parse_diagram(
     problems.extend(p for s in all_specs for p in _bound_multi_instances(s))
     names = _names_read(all_specs)
     elements = {e.get("id"): e for r in reversed(roots) for e in r.iter() if isinstance(e.tag, str) and e.get("id")}
-    user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s, names, elements)}
+    names = {n: kind for n, kind in names.items() if not n.startswith(ROUTE_PREFIX)}
+    user_tasks = {t.element_id: t for s in all_specs for t in _user_tasks(s, names, elements, options, routes)}
     for element_id, element in elements.items():
         if element_id in user_tasks and (odd := unsupported_camunda_types(element)):
             name = element.get("name") or element_id
@@ -215,6 +212,43 @@ def parse_diagram(
         message_starts=_start_events(spec, MessageEventDefinition),
         signal_starts=_start_events(spec, SignalEventDefinition),
     )
+
+
+def _chosen_process(root: etree._Element, parser: Any, options: DeployOptions) -> str:
+    """The process to run: the one the deployer chose; else the only executable one that the
+    file's own call activities do not call. Otherwise the refusal names the pools."""
+    pools = pool_names(root)
+    everything = list(parser.process_parsers)
+    if options.process_id is not None:
+        if options.process_id in everything:
+            return str(options.process_id)
+        message = f"the file holds no process {options.process_id!r}; it holds: {_listed(pools, everything)}"
+        raise DiagramInvalid([DiagramProblem("process_choice", message)])
+    candidates = [p for p in parser.get_process_ids() if p not in _called_elements(root)]
+    if len(candidates) == 1:
+        return str(candidates[0])
+    if candidates:
+        message = (
+            f"the file holds several executable processes ({_listed(pools, candidates)}): choose the one to run "
+            "(process_id)"
+        )
+    else:
+        message = (
+            f'the file marks no process executable (isExecutable="true"): choose the one to run (process_id) from '
+            f"{_listed(pools, everything) or 'none'}"
+        )
+    raise DiagramInvalid([DiagramProblem("executable_process_count", message)])
+
+
+def _mark_executable(root: etree._Element, process_id: str) -> None:
+    for element in root.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname == "process":
+            if element.get("id") == process_id:
+                element.set("isExecutable", "true")
+
+
+def _listed(pools: dict[str, str], process_ids: list[str]) -> str:
+    return ", ".join(f"{pools[p]!r} ({p})" if pools.get(p) else p for p in process_ids)
 
 
 def _start_events(spec: Any, kind: type) -> frozenset[str]:
@@ -546,8 +580,15 @@ def _drop_data_stores(root: etree._Element) -> None:
             parent.remove(element)
 
 
-def _user_tasks(spec: Any, names: dict[str, str], elements: dict[str, etree._Element]) -> list[UserTaskInfo]:
-    """The tasks people do: user tasks, and plain and manual tasks (done when marked done)."""
+def _user_tasks(
+    spec: Any,
+    names: dict[str, str],
+    elements: dict[str, etree._Element],
+    options: DeployOptions,
+    routes: list[RouteChoice],
+) -> list[UserTaskInfo]:
+    """The tasks people do: user tasks, and plain and manual tasks (done when marked done),
+    each in the group its lane maps to."""
     found = []
     loops = {getattr(ts, "task_spec", None): ts for ts in spec.task_specs.values() if hasattr(ts, "output_item")}
     for task_spec in spec.task_specs.values():
@@ -559,27 +600,43 @@ def _user_tasks(spec: Any, names: dict[str, str], elements: dict[str, etree._Ele
         form = form_file[: -len(FORM_SUFFIX)] if form_file and form_file.endswith(FORM_SUFFIX) else form_file
         title = task_spec.bpmn_name or element_id
         kind = "userTask" if isinstance(task_spec, UserTask) else etree.QName(elements[element_id]).localname
+        element = elements[element_id]
+        choices = {r.field: _route_field(r, elements) for r in routes if element_id in r.chosen_by}
         generated = None
         if kind == "userTask" and not form:
-            generated = schema_from_camunda_fields(title, elements[element_id]) or schema_from_names(
-                title, names | _multi_instance_outputs(loops.get(task_spec.name))
+            generated = schema_from_camunda_fields(title, element) or schema_from_names(
+                title, names | _multi_instance_outputs(loops.get(task_spec.name)), choices
             )
-            form = GENERATED_FORM + element_id if generated else None
+        elif choices:  # a plain task right before a conditionless gateway: its person chooses the way
+            generated = schema_from_names(title, {}, choices)
+        form = GENERATED_FORM + element_id if generated else form
         found.append(
             UserTaskInfo(
                 element_id=task_spec.bpmn_id,
-                title=task_spec.bpmn_name or task_spec.bpmn_id,
-                lane=task_spec.lane,
+                title=title,
+                lane=options.group_for(task_spec.lane, element),
                 form=form or None,
                 due_in=props.get("dueIn"),
                 result_key=props.get("resultKey"),
                 title_en=props.get("title_en"),
-                assignee_from=props.get("assigneeFrom"),
+                assignee_from=props.get("assigneeFrom") or assignee_variable(element),
                 kind=kind,
                 generated_form=generated,
             )
         )
     return found
+
+
+def _route_field(route: RouteChoice, elements: dict[str, etree._Element]) -> dict[str, Any]:
+    gateway = elements.get(route.gateway_id)
+    title = " ".join((gateway.get("name") or "").split()) if gateway is not None else ""
+    return {
+        "type": "string",
+        "title": title or "下一步",
+        "x-i18n": {"en": {"title": title or "Next step"}},
+        "enum": [flow for flow, _ in route.options],
+        "x-enumNames": [label for _, label in route.options],
+    }
 
 
 def _multi_instance_outputs(task_spec: Any) -> dict[str, str]:
@@ -625,6 +682,12 @@ def _check_timer(task_spec: Any, element_id: str | None) -> list[DiagramProblem]
     definition = getattr(task_spec, "event_definition", None) if isinstance(task_spec, CatchingEvent) else None
     if not isinstance(definition, TimerEventDefinition):
         return []
+    if definition.expression.strip().startswith(("${", "#{")):
+        message = (
+            f"timer {definition.expression.strip()!r} is a JUEL expression, which cannot be read here: write a "
+            'Python expression (a variable name) or an ISO 8601 value such as "PT1H"'
+        )
+        return [DiagramProblem("timer", message, element_id)]
     reason = check_expression(definition.expression)
     if reason is None and _UNQUOTED_ISO.match(definition.expression.strip()):
         reason = "an ISO 8601 value must be a quoted string"

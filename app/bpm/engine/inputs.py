@@ -82,16 +82,19 @@ def generated_schema(title: str, fields: dict[str, dict[str, Any]], required: li
     return schema
 
 
-def schema_from_names(title: str, names: dict[str, str]) -> dict[str, Any] | None:
+def schema_from_names(
+    title: str, names: dict[str, str], choices: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any] | None:
     """A form of the variables the diagram reads, none required (a condition that needs one
-    names it when it is missing)."""
+    names it when it is missing), and of the choices of way this task decides (required)."""
     fields: dict[str, dict[str, Any]] = {}
     for name, kind in names.items():
         node: dict[str, Any] = {"type": kind, "title": name}
         if kind == "string":
             node["maxLength"] = 2000
         fields[name] = node
-    return generated_schema(title, fields, [])
+    fields.update(choices or {})
+    return generated_schema(title, fields, sorted(choices or {}))
 
 
 def schema_from_camunda_fields(title: str, element: etree._Element) -> dict[str, Any] | None:

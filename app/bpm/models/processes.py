@@ -45,6 +45,8 @@ class ProcessDefinition(Base):
     forms: Mapped[dict[str, Any]] = mapped_column(JsonDocument, deferred=True)
     # The version of each process its call activities call outside the file, pinned at deploy.
     called_versions: Mapped[dict[str, int] | None] = mapped_column(JsonDocument, deferred=True)
+    # How a diagram from another tool is read (lane → group table, the pool run, descriptive).
+    deploy_options: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # A retired version starts no new instances; those running on it finish on it.
