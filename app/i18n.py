@@ -137,6 +137,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "deploy.title": {"zh_CN": "部署新版本", "en": "Deploy a new version"},
     "deploy.file": {"zh_CN": "BPMN 文件（表单取自 forms/）", "en": "BPMN file (forms from forms/)"},
     "deploy.submit": {"zh_CN": "校验并部署", "en": "Validate and deploy"},
+    "deploy.foreign": {"zh_CN": "其他工具绘制的流程图：选项", "en": "Diagrams from other tools: options"},
+    "deploy.default_group": {
+        "zh_CN": "未列出的泳道和泳道外任务由此组办理",
+        "en": "Group for lanes not listed and tasks outside lanes",
+    },
+    "deploy.lane_table": {
+        "zh_CN": "泳道对应的组（每行“泳道名 = 组”）",
+        "en": "Lanes to groups (one “lane = group” per line)",
+    },
+    "deploy.process_id": {"zh_CN": "要运行的流程（池）ID", "en": "Process (pool) id to run"},
+    "deploy.descriptive": {
+        "zh_CN": "描述性模型：无条件的网关由前一任务的办理人选择去向，无实现的服务任务改为人工确认",
+        "en": "Descriptive model: the task before a gateway without conditions chooses the way; "
+        "service tasks without an implementation become tasks someone confirms",
+    },
+    "deploy.bad_lane_line": {
+        "zh_CN": "泳道对应表第 {line} 行应为“泳道名 = 组”。",
+        "en": "Line {line} of the lane table must read “lane = group”.",
+    },
     "deploy.no_file": {"zh_CN": "请选择一个 BPMN 文件。", "en": "Choose a BPMN file."},
     "deploy.refused": {
         "zh_CN": "流程图未通过校验，未部署。",

@@ -25,12 +25,18 @@ class WebClient:
         data = urllib.parse.urlencode(fields).encode()
         return self._open(urllib.request.Request(self.base + path, data=data, method="POST"))
 
-    def post_file(self, path: str, filename: str, content: bytes, csrf_from: str) -> tuple[int, str]:
+    def post_file(
+        self, path: str, filename: str, content: bytes, csrf_from: str, fields: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         boundary = "----shouhou-web-test"
         token = self.csrf_token(csrf_from)
+        extra = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in (fields or {}).items()
+        )
         body = (
             (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n{extra}'
                 f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
                 "Content-Type: application/xml\r\n\r\n"
             ).encode()

@@ -96,6 +96,25 @@ def test_process_owner_deploys_from_the_browser_and_sees_versions(live_server: L
     assert status == 403
 
 
+def test_the_upload_dialog_maps_lanes_of_a_foreign_diagram_to_groups(live_server: LiveServer) -> None:
+    from pathlib import Path
+
+    from harness.web_client import WebClient
+
+    diagram = (Path(__file__).parents[1] / "fixtures" / "parts_arrival.bpmn").read_bytes()
+    foreign = diagram.replace(
+        b'<bpmn:lane id="after_sales" name="after_sales">', b'<bpmn:lane id="x" name="Service desk">'
+    )
+    owner = WebClient(live_server.url)
+    owner.login("process_owners1")
+    status, page = owner.post_file("/processes", "parts.bpmn", foreign, "/processes", {"lane_table": "Service desk"})
+    assert status == 400 and "泳道对应表第 1 行" in page and "Service desk</textarea>" in page  # kept as typed
+    status, page = owner.post_file(
+        "/processes", "parts.bpmn", foreign, "/processes", {"lane_table": "Service desk = after_sales"}
+    )
+    assert status == 200 and 'id="versions-parts_arrival"' in page, page
+
+
 def test_the_navigation_counts_the_open_tasks_and_the_site_has_an_icon(live_server: LiveServer) -> None:
     from harness.http_client import call, login
     from harness.web_client import WebClient

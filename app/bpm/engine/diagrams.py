@@ -242,9 +242,12 @@ def _chosen_process(root: etree._Element, parser: Any, options: DeployOptions) -
 
 def _mark_executable(root: etree._Element, process_id: str) -> None:
     for element in root.iter():
-        if isinstance(element.tag, str) and etree.QName(element).localname == "process":
-            if element.get("id") == process_id:
-                element.set("isExecutable", "true")
+        if (
+            isinstance(element.tag, str)
+            and etree.QName(element).localname == "process"
+            and element.get("id") == process_id
+        ):
+            element.set("isExecutable", "true")
 
 
 def _listed(pools: dict[str, str], process_ids: list[str]) -> str:

@@ -27,14 +27,17 @@ from flask import (
     url_for,
 )
 from marshmallow import EXCLUDE, Schema, ValidationError
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.bpm import access, definitions, instances, tasks, users
 from app.bpm.clock import utcnow
 from app.bpm.db import db
+from app.bpm.engine import DeployOptions
 from app.bpm.errors import DeploymentRejected, FormRejected, ServiceError
 from app.bpm.forms import coerce_html_form, field_views, read_forms_dir
 from app.bpm.logins import Throttle, TooManyAttempts, sign_in
+from app.bpm.models import Group
 from app.bpm.modules import installed
 from app.bpm.plugins import plugin_for
 from app.bpm.policies import can_deploy, can_retry
@@ -444,7 +447,35 @@ def bpmn_js_asset(filename: str) -> Response:
 @web_blueprint.get("/processes")
 @login_required
 def processes_page() -> str:
-    return render_template("processes.html", versions=definitions.versions(db.session()), problems=None)
+    return _processes(db.session(), None)
+
+
+def _processes(session_: Any, problems: Any, options: dict[str, str] | None = None) -> str:
+    groups = session_.scalars(select(Group).order_by(Group.id)).all()
+    return render_template(
+        "processes.html",
+        versions=definitions.versions(session_),
+        problems=problems,
+        groups=groups,
+        options=options or {},
+    )
+
+
+def _deploy_options(form: Any) -> DeployOptions:
+    """The upload dialog's options for a diagram from another tool: a group for lanes not named
+    and tasks outside lanes, one `lane name = group` per line, the pool to run, descriptive."""
+    lanes: dict[str, str] = {}
+    for number, line in enumerate((form.get("lane_table") or "").splitlines()[:200], start=1):
+        if not line.strip():
+            continue
+        lane, sep, group = line.rpartition("=")
+        if not sep or not lane.strip() or not group.strip():
+            raise ServiceError("deploy.bad_lane_line", line=number)
+        lanes[lane.strip()] = group.strip()
+    if form.get("default_group"):
+        lanes["*"] = form["default_group"]
+    process_id = (form.get("process_id") or "").strip()[:200] or None
+    return DeployOptions(lanes, process_id, form.get("descriptive") == "on")
 
 
 @web_blueprint.post("/processes")
@@ -456,12 +487,19 @@ def deploy_process() -> Any:
         return redirect(url_for("web.processes_page"))
     config: Config = current_app.config["SHOUHOU"]
     session_ = db.session()
+    kept = {k: request.form.get(k, "") for k in ("default_group", "lane_table", "process_id", "descriptive")}
     try:
-        result = definitions.deploy(session_, upload.read(), read_forms_dir(config.forms_dir), _user(), upload.filename)
+        options = _deploy_options(request.form)
+        forms = read_forms_dir(config.forms_dir)
+        result = definitions.deploy(session_, upload.read(), forms, _user(), upload.filename, options)
     except DeploymentRejected as err:
         flash(_t("deploy.refused"), "error")
-        page = render_template("processes.html", versions=definitions.versions(session_), problems=err.problems)
-        return page, 400
+        return _processes(session_, err.problems, kept), 400
+    except ServiceError as err:
+        if err.message_key != "deploy.bad_lane_line":
+            raise
+        flash(_t(err.message_key, **err.params), "error")
+        return _processes(session_, None, kept), 400
     key = "deploy.deployed" if result.created else "deploy.unchanged"
     flash(_t(key, process_id=result.definition.process_id, version=result.definition.version), "success")
     return redirect(url_for("web.processes_page"))
