@@ -403,3 +403,24 @@ def test_a_gateway_flow_without_condition_is_named_with_what_to_do() -> None:
     problem = info.value.problems[0]
     assert problem.element_id == "flow_gw_confirmed_to_analyse_complaint"
     assert "default flow" in problem.message
+
+
+def test_jbpm_and_juel_details_are_read_as_their_owners_meant() -> None:
+    from lxml import etree
+
+    from app.bpm.engine.diagrams import _signal_refs_by_name, _translate_jbpm_timers, juel_to_python
+
+    assert juel_to_python("#{approved}") == "approved"
+    assert juel_to_python("return amount > 0;") == "amount > 0"
+    assert juel_to_python("${a && !b}") == "a and not b"
+    assert juel_to_python("${order.items.size() > 0}") is None  # a method call: refused, not guessed
+    bpmn = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+    root = etree.fromstring(
+        f'<d xmlns="{bpmn}"><signal id="s1" name="recall"/><timeDuration>500ms</timeDuration>'
+        "<timeDuration>2h 30m</timeDuration><timeDuration>PT1H</timeDuration>"
+        '<signalEventDefinition signalRef="recall"/><signalEventDefinition signalRef="s1"/></d>'
+    )
+    _translate_jbpm_timers(root)
+    _signal_refs_by_name(root)
+    assert [e.text for e in root if etree.QName(e).localname == "timeDuration"] == ["PT0.5S", "PT2H30M", "PT1H"]
+    assert [e.get("signalRef") for e in root if etree.QName(e).localname == "signalEventDefinition"] == ["s1", "s1"]

@@ -128,6 +128,8 @@ def _called_elements(root: etree._Element) -> set[str]:
 
 def _prepared(content: bytes) -> etree._Element:
     root = parse_diagram_xml(content)
+    _translate_jbpm_timers(root)
+    _signal_refs_by_name(root)
     _quote_iso_timer_values(root)
     _translate_juel_conditions(root)
     _drop_data_stores(root)
@@ -481,6 +483,42 @@ def _with_advice(message: str) -> str:
     return message
 
 
+_JBPM_DURATION = re.compile(
+    r"^(?:(?P<d>\d+)d)?\s*(?:(?P<h>\d+)h)?\s*(?:(?P<m>\d+)m(?!s))?\s*(?:(?P<s>\d+)s)?\s*(?:(?P<ms>\d+)ms)?$"
+)
+
+
+def _translate_jbpm_timers(root: etree._Element) -> None:
+    """jBPM writes durations as `500ms`, `2h 30m`, `1d`: the same as ISO 8601."""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname not in _TIMER_TAGS:
+            continue
+        value = (element.text or "").strip()
+        match = _JBPM_DURATION.match(value) if value and not value.startswith(("P", "R", '"', "'")) else None
+        if match is None or not any(match.groupdict().values()):
+            continue
+        parts = {k: int(v) for k, v in match.groupdict().items() if v}
+        seconds = parts.get("s", 0) + parts.get("ms", 0) / 1000
+        clock = "".join(f"{parts[k]}{k.upper()}" for k in ("h", "m") if k in parts)
+        clock += f"{seconds:g}S" if seconds else ""
+        element.text = "P" + (f"{parts['d']}D" if "d" in parts else "") + ("T" + clock if clock else "")
+
+
+def _signal_refs_by_name(root: etree._Element) -> None:
+    """jBPM's `signalRef` holds the signal's name where BPMN wants its id."""
+    signals = {
+        e.get("name"): e.get("id")
+        for e in root.iter()
+        if isinstance(e.tag, str) and etree.QName(e).localname == "signal"
+    }
+    ids = set(signals.values())
+    for element in root.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname == "signalEventDefinition":
+            ref = element.get("signalRef")
+            if ref and ref not in ids and ref in signals and signals[ref]:
+                element.set("signalRef", signals[ref] or ref)
+
+
 def _quote_iso_timer_values(root: etree._Element) -> None:
     """Other modelers write timer values as bare ISO 8601 (`PT1H`, `R3/PT10H`); SpiffWorkflow
     evaluates them as Python. Where the value is unambiguously ISO 8601, quote it."""
@@ -492,7 +530,8 @@ def _quote_iso_timer_values(root: etree._Element) -> None:
             element.text = f'"{value}"'
 
 
-_JUEL = re.compile(r"^\s*\$\{(?P<body>.*)\}\s*$", re.S)
+_JUEL = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.S)
+_JAVA_RETURN = re.compile(r"^\s*return\s+(?P<body>[^;]+?)\s*;?\s*$", re.S)  # jBPM: `return x > 0;`
 _JUEL_TOKEN = re.compile(
     r"\s*(?:(?P<string>'[^'\\]*'|\"[^\"\\]*\")|(?P<number>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>===|!==|==|!=|<=|>=|&&|\|\||[<>!()]))"
@@ -515,10 +554,13 @@ _JUEL_OPS = {"&&": "and", "||": "or", "!": "not", "===": "==", "!==": "!="}
 
 
 def juel_to_python(expression: str) -> str | None:
-    """A simple `${…}` (JUEL) condition as Python: names, literals, comparisons, `&&`, `||`,
-    `!` and their word forms. Anything else (method calls, property paths, `empty`) is None:
-    its intent is not unambiguous, so the diagram is refused with the reason instead."""
+    """A simple `${…}` or `#{…}` (JUEL) condition, or a jBPM `return …;`, as Python: names,
+    literals, comparisons, `&&`, `||`, `!` and their word forms. Anything else (method calls,
+    property paths, `empty`) is None: its intent is not unambiguous, so the diagram is refused
+    with the reason instead."""
     match = _JUEL.match(expression)
+    if not match and (java := _JAVA_RETURN.match(expression)):
+        match = _JUEL.match("${" + java.group("body") + "}")
     if not match:
         return None
     body, position, out = match.group("body"), 0, []
@@ -542,7 +584,7 @@ def juel_to_python(expression: str) -> str | None:
 
 
 def _translate_juel_conditions(root: etree._Element) -> None:
-    """Conditions written for Camunda/Activiti as `${…}`: translated where the meaning is plain."""
+    """Conditions written for Camunda/Activiti/jBPM: translated where the meaning is plain."""
     for element in root.iter():
         if not isinstance(element.tag, str) or etree.QName(element).localname != "conditionExpression":
             continue
