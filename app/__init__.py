@@ -90,4 +90,10 @@ def create_app(
         app.wsgi_app = ConcurrencyLimit(  # type: ignore[method-assign]
             app.wsgi_app, config.max_concurrent_requests, config.queue_wait_seconds
         )
+    if config.trusted_proxies:
+        from .proxy import TrustedProxies, parse_networks
+
+        app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+            app.wsgi_app, parse_networks(config.trusted_proxies)
+        )
     return app

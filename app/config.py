@@ -31,6 +31,7 @@ class Config:
     max_instance_data_bytes: int = 1024 * 1024  # an instance's data as JSON; a step beyond it is refused
     max_concurrent_requests: int = 0  # per process; 0: no limit (development server)
     queue_wait_seconds: float = 0.5
+    trusted_proxies: str = ""  # comma-separated addresses or networks whose X-Forwarded-For counts
     # steps per transaction, multi-instance size, timer bounds (checked at deploy and running)
     engine_limits: EngineLimits = field(default_factory=EngineLimits)
     testing: bool = False
@@ -49,6 +50,7 @@ class Config:
             max_concurrent_requests=int(os.environ.get("SHOUHOU_MAX_CONCURRENT", "0")),
             max_instance_data_bytes=int(os.environ.get("SHOUHOU_MAX_INSTANCE_DATA", str(1024 * 1024))),
             queue_wait_seconds=float(os.environ.get("SHOUHOU_QUEUE_WAIT", "0.5")),
+            trusted_proxies=os.environ.get("SHOUHOU_TRUSTED_PROXIES", ""),
             engine_limits=EngineLimits(
                 multi_instance_max=max(1, min(10_000, int(os.environ.get("SHOUHOU_MULTI_INSTANCE_MAX", "200")))),
             ),

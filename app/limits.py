@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# in both languages: the request never reached the app's i18n (nginx's own 503s say the same)
+BUSY_MESSAGE = "服务繁忙，请稍后重试。 / Busy; retry shortly."
 
 
 class ConcurrencyLimit:
@@ -41,11 +43,11 @@ class ConcurrencyLimit:
 
 def _busy(path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
     if path.startswith("/api/"):
-        message = {"error": {"code": "overloaded", "message": "服务繁忙，请稍后重试。 / Busy; retry shortly."}}
+        message = {"error": {"code": "overloaded", "message": BUSY_MESSAGE}}
         body = json.dumps(message, ensure_ascii=False).encode("utf-8")
         content_type = "application/json"
     else:
-        body = "<!doctype html><title>503</title><p>服务繁忙，请稍后重试。 / Busy; retry shortly.</p>".encode()
+        body = f"<!doctype html><title>503</title><p>{BUSY_MESSAGE}</p>".encode()
         content_type = "text/html; charset=utf-8"
     start_response(
         "503 Service Unavailable",

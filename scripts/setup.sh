@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent set-up on a fresh machine: the virtual environment and its packages, and (for the
-# browser tests, as root) Debian's chromium and chromedriver.
+# Idempotent set-up on a fresh machine: the virtual environment and its packages, and (with
+# --browser, the test set-up of scripts/test.sh, as root) Debian's chromium and chromedriver for
+# the browser tests and Debian's nginx for the production shape's tests (deploy/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3.11}
@@ -35,6 +36,15 @@ if [ "${1:-}" = "--browser" ] && ! { command -v chromium >/dev/null && command -
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   else
     echo "browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver" >&2
+    exit 1
+  fi
+fi
+if [ "${1:-}" = "--browser" ] && ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  else
+    echo "the production shape's tests need Debian's nginx: sudo apt-get install nginx" >&2
     exit 1
   fi
 fi
