@@ -38,7 +38,8 @@ def test_several_web_processes_and_workers_share_one_database(app: Flask, databa
                 results = list(
                     pool.map(lambda _, url=url: call(base, "POST", url, {"data": REGISTER}, token)[0], range(20))
                 )
-            assert sorted(results) == [200] + [409] * 19
+            # one wins; the others lose (409) or, beyond the processes' capacity, are told to retry (503)
+            assert results.count(200) == 1 and set(results) <= {200, 409, 503}, results
         deadline = time.monotonic() + 60
         while _fired_counts(app, overdue) != dict.fromkeys(overdue, 1) and time.monotonic() < deadline:
             time.sleep(0.2)
