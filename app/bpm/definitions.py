@@ -412,6 +412,19 @@ def deploy(
     return DeployResult(definition, created=True)
 
 
+def deploy_options_of(session: Session, process_id: str | None) -> DeployOptions | None:
+    """The options the latest version of a process was deployed with (None for a new one)."""
+    if not process_id:
+        return None
+    current = session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    return DeployOptions.from_json(current.deploy_options) if current is not None else None
+
+
 def forms_for_editing(
     session: Session, available_forms: dict[str, dict[str, Any]], process_id: str | None
 ) -> dict[str, dict[str, Any]]:

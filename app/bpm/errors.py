@@ -51,7 +51,7 @@ class DeploymentRejected(ServiceError):
     code = "invalid_diagram"
 
     def __init__(self, problems: list[dict[str, Any]]) -> None:
-        super().__init__("error.bad_request")
+        super().__init__("error.invalid_diagram")
         self.problems = problems
 
 

@@ -50,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(err, FormRejected):
             extra["errors"] = err.errors
         if isinstance(err, DeploymentRejected):
-            extra["problems"] = err.problems
+            extra["problems"] = localized_problems(err.problems, current_locale())
         return error_response(err.status, err.code, message, **extra)
 
     @app.errorhandler(CSRFError)
@@ -79,3 +79,9 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(err: Exception) -> Any:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal", translate("error.internal", current_locale()))
+
+
+def localized_problems(problems: list[dict[str, Any]], locale: str) -> list[dict[str, Any]]:
+    """Deploy problems with a title in the user's language (what kind of problem); `message`
+    keeps the detail: the element, what was found and what to change."""
+    return [p | {"title": translate(f"problem.{p['code']}", locale)} for p in problems]

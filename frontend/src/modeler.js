@@ -48,13 +48,15 @@ async function start() {
       body: JSON.stringify({ xml: edited, forms }),
     });
     const body = await result.json();
+    markProblems(modeler, []);
     if (result.ok) {
       delete root.dataset.dirty;
       root.dataset.deployed = String(body.version);
       show(messages, [body.message], "success");
     } else {
       const problems = body.problems || [];
-      show(messages, problems.length ? problems.map((p) => (p.element_id ? `${p.element_id}: ` : "") + p.message) : [body.error ? body.error.message : String(result.status)], "error");
+      show(messages, problems.length ? problems.map((p) => `${p.title ? p.title + ": " : ""}${p.element_id ? p.element_id + ": " : ""}${p.message}`) : [body.error ? body.error.message : String(result.status)], "error");
+      markProblems(modeler, problems);
       root.dataset.deployed = "failed";
     }
   });
@@ -68,6 +70,30 @@ async function start() {
   });
   window.addEventListener("beforeunload", (event) => {
     if (root.dataset.dirty) event.preventDefault();
+  });
+}
+
+// Each problem shown on its element: a red outline and a badge whose tooltip says what is wrong.
+let marked = [];
+function markProblems(modeler, problems) {
+  const overlays = modeler.get("overlays");
+  const canvas = modeler.get("canvas");
+  const registry = modeler.get("elementRegistry");
+  overlays.remove({ type: "shouhou-problem" });
+  marked.filter((id) => registry.get(id)).forEach((id) => canvas.removeMarker(id, "shouhou-problem"));
+  marked = [];
+  const byElement = new Map();
+  problems.filter((p) => p.element_id && registry.get(p.element_id)).forEach((p) => {
+    byElement.set(p.element_id, [...(byElement.get(p.element_id) || []), `${p.title || p.code}: ${p.message}`]);
+  });
+  byElement.forEach((texts, id) => {
+    canvas.addMarker(id, "shouhou-problem");
+    marked.push(id);
+    const badge = document.createElement("span");
+    badge.className = "shouhou-problem-badge";
+    badge.textContent = String(texts.length);
+    badge.title = texts.join("\n");
+    overlays.add(id, "shouhou-problem", { position: { top: -10, right: 10 }, html: badge });
   });
 }
 

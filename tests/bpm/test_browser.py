@@ -134,6 +134,31 @@ def test_process_owner_adds_a_qc_review_in_the_modeler_and_deploys(
         m.get('selection').select(task);
         """
     )
+    # a stray task nothing leads to: refused, and the problem is shown on that element
+    browser.execute_script(
+        """
+        const m = window.shouhouModeler, reg = m.get('elementRegistry'), modeling = m.get('modeling');
+        const anchor = reg.get('close_complaint');
+        const stray = modeling.createShape({type: 'bpmn:Task'}, {x: anchor.x + 40, y: anchor.y + 160}, anchor.parent);
+        modeling.updateProperties(stray, {id: 'stray_task', name: '孤立任务'});
+        """
+    )
+    browser.find_element(By.ID, "modeler-deploy").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "modeler").get_attribute("data-deployed"))
+    assert browser.find_element(By.ID, "modeler").get_attribute("data-deployed") == "failed"
+    badge = browser.find_element(By.CSS_SELECTOR, '[data-container-id="stray_task"] .shouhou-problem-badge')
+    assert "元素无法到达" in badge.get_attribute("title")  # the problem's kind in the user's language
+    assert browser.find_elements(By.CSS_SELECTOR, '.djs-element.shouhou-problem[data-element-id="stray_task"]')
+    browser.execute_script(
+        "const m = window.shouhouModeler, reg = m.get('elementRegistry');"
+        "m.get('modeling').removeElements([reg.get('stray_task')]);"
+    )
+    browser.execute_script("document.getElementById('modeler').removeAttribute('data-deployed')")
+    m_selected = (
+        "window.shouhouModeler.get('selection').select(window.shouhouModeler.get('elementRegistry').get('qc_review'))"
+    )
+    browser.execute_script(m_selected)
+
     # the product's own properties: pick the new form for the task
     header = browser.find_element(By.CSS_SELECTOR, '[data-group-id="group-shouhou"] .bio-properties-panel-group-header')
     header.click()

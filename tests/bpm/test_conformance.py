@@ -285,6 +285,7 @@ def test_compensation_is_refused_precisely(base: str, owner: str) -> None:
     errors = refusal(base, owner, "compensation.bpmn")
     assert {e["element_id"] for e in errors} == {"on_compensate", "undo_booking", "compensate"}
     assert all("compensation is not supported" in e["message"] for e in errors)
+    assert {e["title"] for e in errors} == {"不支持的 BPMN 元素"}  # the kind, in the user's language
 
 
 def test_intermediate_timer(app: Flask, base: str, owner: str) -> None:

@@ -424,3 +424,22 @@ def test_jbpm_and_juel_details_are_read_as_their_owners_meant() -> None:
     _signal_refs_by_name(root)
     assert [e.text for e in root if etree.QName(e).localname == "timeDuration"] == ["PT0.5S", "PT2H30M", "PT1H"]
     assert [e.get("signalRef") for e in root if etree.QName(e).localname == "signalEventDefinition"] == ["s1", "s1"]
+
+
+def test_every_deploy_problem_has_a_title_in_both_languages() -> None:
+    """The kind of each problem is shown in the user's language beside its element."""
+    import re
+    from pathlib import Path
+
+    from app.i18n import MESSAGES
+
+    root = Path(__file__).parents[2] / "app" / "bpm"
+    sources = [*root.glob("engine/*.py"), root / "definitions.py"]
+    pattern = re.compile(r'(?:DiagramProblem|_problem|Refusal)\(\s*"([a-z_]+)"')
+    codes = {code for path in sources for code in pattern.findall(path.read_text(encoding="utf-8"))}
+    codes |= {
+        f"xml_{c}" for c in re.findall(r'XmlProblem\("([a-z_]+)"', (root / "engine" / "xml_safety.py").read_text())
+    }
+    assert len(codes) > 25
+    missing = sorted(c for c in codes if set(MESSAGES.get(f"problem.{c}", {})) != {"zh_CN", "en"})
+    assert missing == []

@@ -24,6 +24,7 @@ from app.bpm import definitions, migrations, users
 from app.bpm.db import db
 from app.bpm.errors import DeploymentRejected, ServiceError
 from app.bpm.forms import FormInvalid, field_views, load_form, read_forms_dir
+from app.bpm.http_errors import localized_problems
 from app.bpm.http_security import allow_inline_styles
 from app.bpm.policies import can_deploy
 from app.config import PROJECT_ROOT, Config
@@ -135,10 +136,13 @@ def modeler_deploy(process_id: str | None = None) -> Any:
     for name, schema in edited.items():
         forms[str(name)] = {"schema": schema, "ui": (forms.get(str(name)) or {}).get("ui")}
     try:
-        result = definitions.deploy(db.session(), body["xml"].encode("utf-8"), forms, _user(), "modeler.bpmn")
+        options = definitions.deploy_options_of(db.session(), process_id)  # a foreign diagram keeps its options
+        xml = body["xml"].encode("utf-8")
+        result = definitions.deploy(db.session(), xml, forms, _user(), "modeler.bpmn", options)
     except DeploymentRejected as err:
         message = _t("deploy.refused")
-        return jsonify({"error": {"code": err.code, "message": message}, "problems": err.problems}), 400
+        problems = localized_problems(err.problems, current_locale())
+        return jsonify({"error": {"code": err.code, "message": message}, "problems": problems}), 400
     key = "modeler.deployed" if result.created else "modeler.unchanged"
     row = result.definition
     message = _t(key, process_id=row.process_id, version=row.version)
