@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from app.bpm.engine import EngineError, ProcessRun, parse_diagram
 from app.bpm.engine.script_bounds import BUILTINS, GUARDED_MATH, MATH, METHOD_GUARDS
 from app.bpm.engine.scripting import RestrictedEnvironment, ScriptRefused
 
-from .test_engine import SCRIPT_DIAGRAM
+from .test_engine import SCRIPT_DIAGRAM, T0
 
 ROOT = Path(__file__).resolve().parents[2]
 TOO_LONG = "more than 100000"
@@ -263,3 +264,76 @@ def test_a_script_task_that_would_freeze_the_process_fails_naming_its_element() 
     assert "math.factorial of more than 1000" in str(failed.value)
     assert failed.value.element_id == "script"
     assert time.monotonic() - started < 2
+
+
+COMPLAINT = (ROOT / "bpmn" / "complaint_handling.bpmn").read_text()
+
+
+def _complaint_with_timer(expression: str) -> ProcessRun:
+    model = parse_diagram(COMPLAINT.replace('"PT1H"</bpmn:timeDuration>', f"{expression}</bpmn:timeDuration>").encode())
+    return ProcessRun.start(model, {}, now=T0)
+
+
+def _register(run: ProcessRun, data: dict[str, Any]) -> ProcessRun:
+    task = next(t for t in run.ready_tasks() if t.element_id == "register_complaint")
+    run.complete_user_task(task.task_id, data, now=T0)
+    return run
+
+
+@pytest.mark.parametrize("value", ["P300000Y", "P300000.5Y", "p3600000m", "PT1000000000H", "P" + "9" * 200 + "D"])
+def test_a_timer_expression_giving_an_over_long_duration_is_refused(value: str) -> None:
+    run = _complaint_with_timer("contact_deadline")
+    started = time.monotonic()
+    with pytest.raises(EngineError) as failed:
+        _register(run, {"contact_deadline": value})
+    assert "script refused" in str(failed.value)
+    assert "longest timer allowed" in str(failed.value) or "more than 100 characters" in str(failed.value)
+    assert failed.value.element_id == "contact_overdue"
+    assert time.monotonic() - started < 2  # P300000Y took SpiffWorkflow seconds of month arithmetic
+
+
+def test_a_timer_expression_giving_an_ordinary_duration_arms_the_timer() -> None:
+    run = _register(_complaint_with_timer("contact_deadline"), {"contact_deadline": "P1M"})
+    assert [t.element_id for t in run.pending_timers()] == ["contact_overdue"]
+    run = _register(_complaint_with_timer("'PT' + str(2) + 'H'"), {})
+    assert [t.due_at - T0 for t in run.pending_timers()] == [timedelta(hours=2)]
+
+
+CYCLE = (ROOT / "tests" / "fixtures" / "conformance" / "timer_cycle.bpmn").read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("R/PT0S", "more often than once every 60 seconds"),
+        ("R5000/PT1H", "repeats more than 1000 times"),
+        ("R3/P300000Y", "interval longer than"),
+        ("R3/2026-01-01T00:00:00/P300000.5Y", "interval longer than"),
+    ],
+)
+def test_a_timer_expression_giving_a_cycle_outside_the_limits_is_refused(value: str, reason: str) -> None:
+    model = parse_diagram(CYCLE.replace("<bpmn:timeCycle>R3/PT1H<", "<bpmn:timeCycle>cycle<").encode())
+    with pytest.raises(EngineError) as failed:
+        ProcessRun.start(model, {"cycle": value}, now=T0)
+    assert reason in str(failed.value)
+    assert failed.value.element_id == "reminder"
+
+
+def test_a_timer_expression_giving_an_ordinary_cycle_arms_the_timer() -> None:
+    model = parse_diagram(CYCLE.replace("<bpmn:timeCycle>R3/PT1H<", "<bpmn:timeCycle>cycle<").encode())
+    run = ProcessRun.start(model, {"cycle": "R3/PT1H"}, now=T0)
+    assert [t.element_id for t in run.pending_timers()] == ["reminder"]
+
+
+def test_a_refused_gateway_condition_says_why() -> None:
+    diagram = COMPLAINT.replace(
+        ">confirmed</bpmn:conditionExpression>", ">math.factorial(400000) > 0</bpmn:conditionExpression>"
+    )
+    run = ProcessRun.start(parse_diagram(diagram.encode()), {}, now=T0)
+    run = _register(run, {})
+    task = next(t for t in run.ready_tasks() if t.element_id == "contact_customer")
+    run.complete_user_task(task.task_id, {}, now=T0)
+    task = next(t for t in run.ready_tasks() if t.element_id == "confirm_complaint")
+    with pytest.raises(EngineError) as failed:
+        run.complete_user_task(task.task_id, {"confirmed": True}, now=T0)
+    assert "script refused: math.factorial of more than 1000" in str(failed.value)

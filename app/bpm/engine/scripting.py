@@ -5,6 +5,7 @@ and message payload is compiled with RestrictedPython's `compile_restricted_*` (
 imports, dunder names and attribute walks at compile time) and runs with size-guarded builtins,
 operators and methods (`script_bounds`: work that one C call would do is bounded before the
 call starts) and a wall-clock budget enforced by a trace function (for Python-level loops).
+Timer expressions must give durations and cycles within the engine's limits.
 """
 
 from __future__ import annotations
@@ -21,9 +22,18 @@ from typing import Any
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import limits
 from .script_bounds import (
     BUILTINS,
     MATH,
@@ -41,6 +51,7 @@ from .script_bounds import (
 __all__ = ["MAX_INT_BITS", "MAX_SEQUENCE", "ScriptFailed", "ScriptRefused", "make_script_engine"]
 
 DEFAULT_TIME_LIMIT = 1.0
+MAX_TIMER_TEXT = 100  # characters of a timer value an expression gives
 _GUARDED_OPERATORS: dict[type[ast.operator], str] = {
     ast.Add: "+",
     ast.Mult: "*",
@@ -242,8 +253,90 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
         raise ScriptRefused("service tasks are not supported")
 
 
+class BoundedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """SpiffWorkflow's script engine over the restricted environment; the values of timer
+    expressions are checked against the engine's limits before SpiffWorkflow reads them (its
+    month arithmetic spends seconds on `P300000Y`, and `R/PT0S` re-arms forever)."""
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        try:
+            value = self.environment.evaluate(expression, task.data, external_context)
+            problem = timer_value_problem(_timer_kind(task, expression), value)
+            if problem is not None:
+                raise ScriptRefused(problem)
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as err:
+            error = WorkflowTaskException(f"Error evaluating expression '{expression}'", task=task, exception=err)
+            if isinstance(err, ScriptRefused):
+                error.exception = err  # the reason goes into the engine error's message
+            raise error from err
+        return value
+
+
+def _timer_kind(task: Any, expression: str) -> str | None:
+    """timeDuration, timeCycle or timeDate when `expression` is a timer of `task`'s event."""
+    definitions = [getattr(task.task_spec, "event_definition", None)]
+    while definitions:
+        definition = definitions.pop()
+        if isinstance(definition, MultipleEventDefinition):
+            definitions.extend(definition.event_definitions)
+        elif isinstance(definition, TimerEventDefinition) and definition.expression == expression:
+            if isinstance(definition, DurationTimerEventDefinition):
+                return "timeDuration"
+            return "timeCycle" if isinstance(definition, CycleTimerEventDefinition) else "timeDate"
+    return None
+
+
+def timer_value_problem(kind: str | None, value: Any) -> str | None:
+    """Why the value a timer expression gave is outside the engine's limits, or None (also
+    for values that are no timer at all: SpiffWorkflow reports those)."""
+    if kind is None or not isinstance(value, str):
+        return None
+    if len(value) > MAX_TIMER_TEXT:
+        return f"a timer value of more than {MAX_TIMER_TEXT} characters"
+    if kind == "timeDate":
+        return None
+    longest = limits.LIMITS.max_timer
+    if kind == "timeDuration":
+        length = _duration_length(value)
+        if length is not None and length > longest.total_seconds():
+            return f"{value} is longer than the longest timer allowed ({longest.days} days)"
+        return None
+    for part in value.upper().replace("--", "/").strip("R").split("/"):
+        length = _duration_length(part) if part.startswith("P") else None
+        if length is not None and length > longest.total_seconds():
+            return f"the cycle {value} has an interval longer than {longest.days} days"
+    return limits.timer_problem("timeCycle", value.strip().upper())
+
+
+_DURATION_SECONDS = {
+    "years": 365.25 * 86400,
+    "months": 30.5 * 86400,
+    "weeks": 7 * 86400,
+    "days": 86400,
+    "hours": 3600,
+    "minutes": 60,
+    "seconds": 1,
+}
+
+
+def _duration_length(text: str) -> float | None:
+    """Seconds in an ISO 8601 duration (years and months by their mean), read the way
+    SpiffWorkflow reads it but without its month-by-month arithmetic; None when it is none."""
+    exact = limits.iso_duration(text.strip().upper())
+    if exact is not None:
+        return exact.total_seconds()
+    try:
+        parts = TimerEventDefinition.parse_iso_duration(text)
+    except Exception:  # noqa: BLE001 - not a duration: SpiffWorkflow says so when it reads it
+        return None
+    return float(sum(float(value) * _DURATION_SECONDS[key] for key, value in parts.items()))
+
+
 def make_script_engine(time_limit: float = DEFAULT_TIME_LIMIT) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment(time_limit))
+    return BoundedScriptEngine(environment=RestrictedEnvironment(time_limit))
 
 
 def check_expression(source: str) -> str | None:
