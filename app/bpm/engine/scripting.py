@@ -2,14 +2,15 @@
 
 Deploying a diagram is deploying code: every script task, gateway condition, timer expression
 and message payload is compiled with RestrictedPython's `compile_restricted_*` (which refuses
-imports, dunder names and attribute walks at compile time) and runs with guarded builtins and a
-wall-clock budget enforced by a trace function.
+imports, dunder names and attribute walks at compile time) and runs with size-guarded builtins,
+operators and methods (`script_bounds`: work that one C call would do is bounded before the
+call starts) and a wall-clock budget enforced by a trace function (for Python-level loops).
+Timer expressions must give durations and cycles within the engine's limits.
 """
 
 from __future__ import annotations
 
 import ast
-import math
 import re
 import sys
 import time
@@ -20,20 +21,37 @@ from typing import Any
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safe_builtins,
-    safer_getattr,
-)
-from RestrictedPython.Limits import limited_builtins
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from . import limits
+from .script_bounds import (
+    BUILTINS,
+    MATH,
+    MAX_INT_BITS,
+    MAX_SEQUENCE,
+    ListWriter,
+    ScriptRefused,
+    check_formatted,
+    check_operation,
+    check_result,
+    guarded_method,
+    starred,
+)
+
+__all__ = ["MAX_INT_BITS", "MAX_SEQUENCE", "ScriptFailed", "ScriptRefused", "make_script_engine"]
 
 DEFAULT_TIME_LIMIT = 1.0
-MAX_SEQUENCE = 100_000  # items or characters one operation may build
-MAX_INT_BITS = 64 * 1024
-_BIG_FORMAT = re.compile(r"%[-+ #0]*(\*|\d{5,}|\.(\*|\d{5,}))")
+MAX_TIMER_TEXT = 100  # characters of a timer value an expression gives
 _GUARDED_OPERATORS: dict[type[ast.operator], str] = {
     ast.Add: "+",
     ast.Mult: "*",
@@ -41,88 +59,57 @@ _GUARDED_OPERATORS: dict[type[ast.operator], str] = {
     ast.LShift: "<<",
     ast.Mod: "%",
 }
-# String methods that build strings of a requested width in one uninterruptible C call.
-_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
-
-
-class ScriptRefused(Exception):
-    """A script or expression that may not run: it does not compile under the restrictions,
-    uses something forbidden, or ran past its time budget."""
 
 
 def _guarded_write(obj: Any) -> Any:
-    if isinstance(obj, dict | list):
+    if isinstance(obj, dict):
         return obj
+    if isinstance(obj, list):
+        return ListWriter(obj)
     raise ScriptRefused(f"scripts may not change {type(obj).__name__} objects")
 
 
-def _check_size(op: str, a: Any, b: Any) -> None:
-    """Refuse operations whose result would be huge before computing them (memory bombs)."""
-    sized = (str, bytes, list, tuple)
-    if op == "*":
-        for seq, times in ((a, b), (b, a)):
-            if isinstance(seq, sized) and isinstance(times, int) and len(seq) * times > MAX_SEQUENCE:
-                raise ScriptRefused(f"a sequence of more than {MAX_SEQUENCE} items")
-    elif op == "**":
-        if (
-            isinstance(a, int)
-            and isinstance(b, int)
-            and b > 0
-            and abs(a) > 1
-            and b * abs(a).bit_length() > MAX_INT_BITS
-        ):
-            raise ScriptRefused(f"a number of more than {MAX_INT_BITS} bits")
-    elif op == "<<":
-        if isinstance(b, int) and b > MAX_INT_BITS:
-            raise ScriptRefused(f"a number of more than {MAX_INT_BITS} bits")
-    elif op == "%" and isinstance(a, str) and _BIG_FORMAT.search(a):
-        raise ScriptRefused("% formats with huge or computed widths are not allowed")
-    elif op == "+" and isinstance(a, sized) and isinstance(b, sized) and len(a) + len(b) > MAX_SEQUENCE:
-        raise ScriptRefused(f"a sequence of more than {MAX_SEQUENCE} items")
-
-
-def _guarded_pow(base: Any, exponent: Any, modulo: Any = None) -> Any:
-    if modulo is None:
-        _check_size("**", base, exponent)
-    return pow(base, exponent, modulo)
-
-
 def _guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, str | bytes) and name in _PADDING_METHODS:
-        raise ScriptRefused(f"str.{name} is not allowed")
+    method = guarded_method(obj, name)
+    if method is not None:
+        return method
     return safer_getattr(obj, name, default)
 
 
+_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda x, y: x + y,
+    "-": lambda x, y: x - y,
+    "*": lambda x, y: x * y,
+    "/": lambda x, y: x / y,
+    "//": lambda x, y: x // y,
+    "**": lambda x, y: x**y,
+    "<<": lambda x, y: x << y,
+    "%": lambda x, y: x % y,
+}
+
+
 def _guarded_binop(op: str, a: Any, b: Any) -> Any:
-    _check_size(op, a, b)
-    operations: dict[str, Callable[[Any, Any], Any]] = {
-        "+": lambda x, y: x + y,
-        "*": lambda x, y: x * y,
-        "**": lambda x, y: x**y,
-        "<<": lambda x, y: x << y,
-        "%": lambda x, y: x % y,
-    }
-    return operations[op](a, b)
+    check_operation(op, a, b)
+    return _OPERATIONS[op](a, b)
+
+
+_INPLACE = frozenset({"+=", "-=", "*=", "/=", "//=", "%="})
 
 
 def _guarded_inplacevar(op: str, x: Any, y: Any) -> Any:
-    operations: dict[str, Callable[[Any, Any], Any]] = {
-        "+=": lambda a, b: a + b,
-        "-=": lambda a, b: a - b,
-        "*=": lambda a, b: a * b,
-        "/=": lambda a, b: a / b,
-        "//=": lambda a, b: a // b,
-        "%=": lambda a, b: a % b,
-    }
-    if op not in operations:
+    if op not in _INPLACE:
         raise ScriptRefused(f"operator {op} is not allowed")
-    _check_size(op.rstrip("="), x, y)
-    return operations[op](x, y)
+    return _guarded_binop(op[:-1], x, y)
+
+
+def _call(name: str, value: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(name, ast.Load()), args=[value], keywords=[])
 
 
 class _SizeGuardingPolicy(RestrictingNodeTransformer):  # type: ignore[misc]
     """RestrictedPython's policy, plus: `*`, `**`, `<<` and `%` go through `_binop_`, which
-    refuses results too big to build; f-string format specs must be short literals."""
+    refuses results too big to build; f-string format specs must be short literals and the
+    values an f-string prints go through `_fmt_`; `*items` in a display through `_starred_`."""
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = self.node_contents_visit(node)
@@ -141,43 +128,35 @@ class _SizeGuardingPolicy(RestrictingNodeTransformer):  # type: ignore[misc]
         literal = isinstance(spec, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in spec.values)
         if spec is not None and (not literal or re.search(r"\d{4,}", ast.unparse(spec))):
             self.error(node, "f-string format specs must be short literals")
-        return self.node_contents_visit(node)
+        node = self.node_contents_visit(node)
+        node.value = ast.fix_missing_locations(ast.copy_location(_call("_fmt_", node.value), node.value))
+        return node
+
+    def visit_Starred(self, node: ast.Starred) -> Any:
+        node = self.node_contents_visit(node)
+        if isinstance(node.ctx, ast.Load):
+            node.value = ast.fix_missing_locations(ast.copy_location(_call("_starred_", node.value), node.value))
+        return node
+
+
+_GLOBALS: dict[str, Any] = {
+    "__builtins__": BUILTINS,
+    "_getattr_": _guarded_getattr,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": default_guarded_getiter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": _guarded_write,
+    "_inplacevar_": _guarded_inplacevar,
+    "_binop_": _guarded_binop,
+    "_fmt_": check_formatted,
+    "_starred_": starred,
+    "math": MATH,
+}
 
 
 def _restricted_globals() -> dict[str, Any]:
-    builtins = {k: v for k, v in safe_builtins.items() if k not in ("__build_class__", "setattr", "delattr")}
-    builtins.update(limited_builtins)
-    builtins["pow"] = _guarded_pow
-    builtins.update(
-        {
-            "min": min,
-            "max": max,
-            "sum": sum,
-            "any": any,
-            "all": all,
-            "enumerate": enumerate,
-            "sorted": sorted,
-            "list": list,
-            "dict": dict,
-            "set": set,
-            "frozenset": frozenset,
-            "reversed": reversed,
-            "map": map,
-            "filter": filter,
-        }
-    )
-    return {
-        "__builtins__": builtins,
-        "_getattr_": _guarded_getattr,
-        "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
-        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-        "_unpack_sequence_": guarded_unpack_sequence,
-        "_write_": _guarded_write,
-        "_inplacevar_": _guarded_inplacevar,
-        "_binop_": _guarded_binop,
-        "math": math,
-    }
+    return dict(_GLOBALS)
 
 
 RESERVED_NAMES = frozenset(_restricted_globals())
@@ -253,7 +232,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         code = compile_expression(expression)
-        return _run_guarded(code, self._env(context, external_context), self.time_limit)
+        value = _run_guarded(code, self._env(context, external_context), self.time_limit)
+        check_result("the expression's value", value)
+        return value
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         code = compile_script(script)
@@ -264,6 +245,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
                 del context[key]
         for key, value in env.items():
             if key not in RESERVED_NAMES and not key.startswith("_") and not callable(value):
+                check_result(key, value)
                 context[key] = value
         return True
 
@@ -271,8 +253,90 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
         raise ScriptRefused("service tasks are not supported")
 
 
+class BoundedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """SpiffWorkflow's script engine over the restricted environment; the values of timer
+    expressions are checked against the engine's limits before SpiffWorkflow reads them (its
+    month arithmetic spends seconds on `P300000Y`, and `R/PT0S` re-arms forever)."""
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        try:
+            value = self.environment.evaluate(expression, task.data, external_context)
+            problem = timer_value_problem(_timer_kind(task, expression), value)
+            if problem is not None:
+                raise ScriptRefused(problem)
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as err:
+            error = WorkflowTaskException(f"Error evaluating expression '{expression}'", task=task, exception=err)
+            if isinstance(err, ScriptRefused):
+                error.exception = err  # the reason goes into the engine error's message
+            raise error from err
+        return value
+
+
+def _timer_kind(task: Any, expression: str) -> str | None:
+    """timeDuration, timeCycle or timeDate when `expression` is a timer of `task`'s event."""
+    definitions = [getattr(task.task_spec, "event_definition", None)]
+    while definitions:
+        definition = definitions.pop()
+        if isinstance(definition, MultipleEventDefinition):
+            definitions.extend(definition.event_definitions)
+        elif isinstance(definition, TimerEventDefinition) and definition.expression == expression:
+            if isinstance(definition, DurationTimerEventDefinition):
+                return "timeDuration"
+            return "timeCycle" if isinstance(definition, CycleTimerEventDefinition) else "timeDate"
+    return None
+
+
+def timer_value_problem(kind: str | None, value: Any) -> str | None:
+    """Why the value a timer expression gave is outside the engine's limits, or None (also
+    for values that are no timer at all: SpiffWorkflow reports those)."""
+    if kind is None or not isinstance(value, str):
+        return None
+    if len(value) > MAX_TIMER_TEXT:
+        return f"a timer value of more than {MAX_TIMER_TEXT} characters"
+    if kind == "timeDate":
+        return None
+    longest = limits.LIMITS.max_timer
+    if kind == "timeDuration":
+        length = _duration_length(value)
+        if length is not None and length > longest.total_seconds():
+            return f"{value} is longer than the longest timer allowed ({longest.days} days)"
+        return None
+    for part in value.upper().replace("--", "/").strip("R").split("/"):
+        length = _duration_length(part) if part.startswith("P") else None
+        if length is not None and length > longest.total_seconds():
+            return f"the cycle {value} has an interval longer than {longest.days} days"
+    return limits.timer_problem("timeCycle", value.strip().upper())
+
+
+_DURATION_SECONDS = {
+    "years": 365.25 * 86400,
+    "months": 30.5 * 86400,
+    "weeks": 7 * 86400,
+    "days": 86400,
+    "hours": 3600,
+    "minutes": 60,
+    "seconds": 1,
+}
+
+
+def _duration_length(text: str) -> float | None:
+    """Seconds in an ISO 8601 duration (years and months by their mean), read the way
+    SpiffWorkflow reads it but without its month-by-month arithmetic; None when it is none."""
+    exact = limits.iso_duration(text.strip().upper())
+    if exact is not None:
+        return exact.total_seconds()
+    try:
+        parts = TimerEventDefinition.parse_iso_duration(text)
+    except Exception:  # noqa: BLE001 - not a duration: SpiffWorkflow says so when it reads it
+        return None
+    return float(sum(float(value) * _DURATION_SECONDS[key] for key, value in parts.items()))
+
+
 def make_script_engine(time_limit: float = DEFAULT_TIME_LIMIT) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment(time_limit))
+    return BoundedScriptEngine(environment=RestrictedEnvironment(time_limit))
 
 
 def check_expression(source: str) -> str | None:
