@@ -19,6 +19,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.browser import api_complete, click_and_wait, log_in
 from harness.http_client import call, login
@@ -178,6 +179,17 @@ def test_the_engineer_works_a_repair_on_a_phone(phone: webdriver.Chrome, live_se
     signature = browser.find_element(By.ID, "input-customer_signature").get_attribute("value")
     assert signature is not None and signature.startswith("data:image/png;base64,")
     shot(browser, "phone-sign-task-signed")
+
+    # Turned sideways and back: the pad follows its new size at the screen's density, the signature stays
+    for width, height in (PHONE[::-1], PHONE):
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 3, "mobile": True}
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        WebDriverWait(browser, 5).until(
+            lambda b: js(b, "var c = arguments[0]; return Math.abs(c.width - 3 * c.clientWidth) <= 3;", canvas)
+        )
+        assert js(browser, inked, canvas, js(browser, "return arguments[0].clientWidth", canvas) * 3 / 8) > 0
+    assert browser.find_element(By.ID, "input-customer_signature").get_attribute("value") != signature
+    drawn = js(browser, "return [arguments[0].width, arguments[0].height];", canvas)
     click_and_wait(browser, By.ID, "complete-task")
     assert "任务已完成" in browser.page_source
 
