@@ -134,6 +134,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.password": {"zh_CN": "修改密码", "en": "Change password"},
     "nav.language": {"zh_CN": "English", "en": "中文"},
     "nav.processes": {"zh_CN": "流程版本", "en": "Processes"},
+    "nav.menu": {"zh_CN": "菜单", "en": "Menu"},
     "deploy.title": {"zh_CN": "部署新版本", "en": "Deploy a new version"},
     "deploy.file": {"zh_CN": "BPMN 文件（表单取自 forms/）", "en": "BPMN file (forms from forms/)"},
     "problem.xml_too_large": {"zh_CN": "文件过大", "en": "The file is too large"},
