@@ -243,8 +243,7 @@ def _page(
         rows = [row for row in rows if row.id in deadlines and deadlines[row.id].overdue]
     ordered = sorted(rows, key=_sort_key(query, deadlines))
     per_page = min(max(query.per_page, 1), PER_PAGE_MAX)
-    pages = max(1, -(-len(ordered) // per_page))
-    page = min(max(query.page, 1), pages)
+    page = max(query.page, 1)  # beyond the last page: no rows (a client reading pages until empty stops)
     chosen = [row.id for row in ordered[(page - 1) * per_page : page * per_page]]
     loaded = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.id.in_(chosen)))} if chosen else {}
     return WorklistPage(

@@ -78,6 +78,8 @@ def test_sixty_tasks_come_in_pages_of_fifty_and_the_rest(session: Session) -> No
     second = tasks.worklist_page(session, owner, WorklistQuery(**{**mine.__dict__, "page": 2}), now=T0)
     assert first.total >= 60 and first.pages == -(-first.total // 50)
     assert len(first.rows) == 50 and not set(_ids(first)) & set(_ids(second))
+    beyond = tasks.worklist_page(session, owner, WorklistQuery(**{**mine.__dict__, "page": first.pages + 1}), now=T0)
+    assert beyond.rows == [] and beyond.total == first.total
     everything = tasks.worklist_page(session, owner, WorklistQuery(**{**mine.__dict__, "per_page": 500}), now=T0)
     assert everything.per_page == 200  # at most 200 a page
     assert made <= set(_ids(everything))
