@@ -49,6 +49,24 @@ class WorkContext:
 
 
 @dataclass(frozen=True)
+class RowDeadline:
+    """A deadline a process keeps for an instance outside its tasks (a service-level clock, say),
+    shown on worklist rows whose task has no due time of its own: what it is (a label in the
+    reader's language), when it is due and when it warns, and the time left on the process's
+    own calendar when that is not plain elapsed time (None: the platform counts wall-clock time)."""
+
+    label: str
+    due_at: datetime
+    warn_at: datetime | None = None
+    remaining_seconds: float | None = None
+
+
+# For a batch of instance ids (one page of worklist rows), at `now`, in `locale`: the most urgent
+# open deadline of each instance that has one. One query for the whole batch, never one per row.
+RowDeadlines = Callable[[Session, Sequence[int], datetime, str], Mapping[int, RowDeadline]]
+
+
+@dataclass(frozen=True)
 class StepContext:
     """What every hook is given: the transaction, the instance, who acts (None for a timer),
     when, in which language, and the data. Before a completion `data` is the validated form
@@ -108,6 +126,8 @@ class ProcessPlugin(Generic[CaseT]):
     work_context: Callable[[CaseT], WorkContext | None] | None = None
     # A short line for worklist rows from the instance's data alone (no query per row).
     row_label: Callable[[Mapping[str, Any]], str] | None = None
+    # The deadlines the process keeps outside its tasks, for worklist rows (see RowDeadlines).
+    row_deadlines: RowDeadlines | None = None
     # A process whose instances only its own intake page may start (it prepares their data,
     # such as deadlines computed from a contract): that page's endpoint.
     intake_endpoint: str | None = None
@@ -166,6 +186,13 @@ class ProcessPlugin(Generic[CaseT]):
 
     def row_summary(self, data: Mapping[str, Any]) -> str:
         return self.row_label(data) if self.row_label is not None else ""
+
+    def deadlines(
+        self, session: Session, instance_ids: Sequence[int], now: datetime, locale: str
+    ) -> Mapping[int, RowDeadline]:
+        if self.row_deadlines is None or not instance_ids:
+            return {}
+        return self.row_deadlines(session, instance_ids, now, locale)
 
     def context_of(self, ctx: StepContext) -> WorkContext | None:
         if self.work_context is None:

@@ -11,6 +11,8 @@ ADMINS = "admins"
 AUDITORS = "auditors"
 INTEGRATIONS = "integrations"
 PROCESS_OWNERS = "process_owners"
+# A group's leads are the members of the group with this suffix: `<group>_leads` leads `<group>`.
+LEADS_SUFFIX = "_leads"
 
 
 class Console:
@@ -30,8 +32,40 @@ def can_view_task(user: User, task: HumanTask) -> bool:
     return (
         task.assignee_id == user.id
         or task.candidate_group in user.group_ids
+        or can_lead(user, task.candidate_group)
         or bool({ADMINS, AUDITORS} & user.group_ids)
     )
+
+
+def led_groups(user: User) -> set[str]:
+    """The groups whose team worklist the user sees and whose tasks they may hand out: a member
+    of the group `<group>_leads` leads `<group>` (the lead relation is the organisation's own
+    naming of its groups; the platform names none). Leading a group is not membership: a lead
+    does not work the team's tasks unless also a member."""
+    return {
+        group.removesuffix(LEADS_SUFFIX)
+        for group in user.group_ids
+        if group.endswith(LEADS_SUFFIX) and len(group) > len(LEADS_SUFFIX)
+    }
+
+
+def can_lead(user: User, group: str | None) -> bool:
+    return group is not None and group in led_groups(user)
+
+
+def can_reassign(user: User, task: HumanTask) -> bool:
+    """Give an open task of one's team to a member of its group (or take it from whoever holds it)."""
+    return task.status == "ready" and can_lead(user, task.candidate_group)
+
+
+def can_delegate(user: User, task: HumanTask) -> bool:
+    """Hand one's own open task to a colleague of its group."""
+    return task.status == "ready" and task.assignee_id == user.id and task.candidate_group is not None
+
+
+def may_hold(assignee: User, task: HumanTask) -> bool:
+    """Who may be given a task by a lead or a colleague: an active member of the task's group."""
+    return assignee.active and works_in(assignee, task.candidate_group)
 
 
 def can_claim(user: User, task: HumanTask) -> bool:

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.bpm import audit, definitions
 from app.bpm.engine import EngineError, ProcessRun, TaskNotReady
-from app.bpm.errors import Conflict, Forbidden, FormRejected, NotFound, ProcessFailed
+from app.bpm.errors import Conflict, Forbidden, FormRejected, NotFound, ProcessFailed, ServiceError
 from app.bpm.forms import FormDefinition, validate_form_data
 from app.bpm.instances import check_data_keys, work_context
-from app.bpm.models import HumanTask, ProcessInstance, User, utcnow
+from app.bpm.models import HumanTask, ProcessInstance, User, user_groups, utcnow
 from app.bpm.plugins import Choices, StepContext, WorkContext, plugin_for
-from app.bpm.policies import can_claim, can_release, can_view_task, can_work_on
+from app.bpm.policies import (
+    can_claim,
+    can_delegate,
+    can_reassign,
+    can_release,
+    can_view_task,
+    can_work_on,
+    led_groups,
+    may_hold,
+)
 from app.bpm.runs import StepWrites, save_run
 from app.bpm.unit_of_work import transactional
 from app.i18n import translate
 
 WORKLIST_LIMIT = 50
+PER_PAGE_MAX = 200
+SORTS = ("due", "created", "process")
+DEADLINE_BATCH = 500  # instance ids per deadline query (SQLite bounds the parameters of one statement)
 
 
 def _worklist_order(task: HumanTask) -> tuple[bool, datetime, datetime]:
@@ -60,6 +74,184 @@ def worklist(
             undated = source.where(HumanTask.due_at.is_(None)).order_by(HumanTask.created_at)
             found.extend(session.scalars(undated.limit(limit - len(dated))).all())
     return sorted(found, key=_worklist_order)[:limit]
+
+
+# -- the worklist page: deadlines, sort, filters, search, pages (issue 13) --------------------
+
+
+@dataclass(frozen=True)
+class WorklistQuery:
+    """What a worklist page or `GET /tasks` asks for; every field a GET parameter, so a lead can
+    bookmark a view. `sort`: `due` (overdue first, then soonest due, undated last), `created`
+    (oldest first) or `process`; `text` searches the task's title, the instance's business key
+    and its data (a request number, a customer)."""
+
+    sort: str = "due"
+    process_id: str | None = None
+    group: str | None = None
+    overdue: bool = False
+    text: str | None = None
+    instance_id: int | None = None
+    page: int = 1
+    per_page: int = WORKLIST_LIMIT
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a row is due: the task's own due time (`label` None) or the process's deadline for
+    the instance (`label` names it, e.g. a service-level clock)."""
+
+    due_at: datetime
+    warn_at: datetime | None
+    label: str | None
+    remaining_seconds: float
+    overdue: bool
+    warning: bool  # past the warning time, not yet due
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    task: HumanTask
+    deadline: Deadline | None
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    rows: list[WorklistRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _visible_to(user: User) -> ColumnElement[bool]:
+    return or_(
+        HumanTask.assignee_id == user.id,
+        HumanTask.assignee_id.is_(None) & HumanTask.candidate_group.in_(sorted(user.group_ids)),
+    )
+
+
+def worklist_page(
+    session: Session, user: User, query: WorklistQuery, now: datetime | None = None, locale: str = "zh_CN"
+) -> WorklistPage:
+    """The user's open tasks (assigned to them, or unclaimed in one of their groups), each with
+    its deadline, filtered, sorted and cut into pages."""
+    return _page(session, _visible_to(user), query, now or utcnow(), locale)
+
+
+def team_worklist(
+    session: Session, user: User, query: WorklistQuery, now: datetime | None = None, locale: str = "zh_CN"
+) -> WorklistPage:
+    """Every open task of the groups the user leads, whoever holds it; 403 for anyone who leads none."""
+    groups = led_groups(user)
+    if not groups:
+        raise Forbidden("error.forbidden")
+    return _page(session, HumanTask.candidate_group.in_(sorted(groups)), query, now or utcnow(), locale)
+
+
+def _candidates(session: Session, visible: ColumnElement[bool], query: WorklistQuery) -> Sequence[Any]:
+    """The open tasks the page chooses from, as a few plain columns (one query)."""
+    stmt = (
+        select(
+            HumanTask.id,
+            HumanTask.instance_id,
+            HumanTask.due_at,
+            HumanTask.created_at,
+            ProcessInstance.process_id,
+        )
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.status == "ready", visible)
+    )
+    if query.process_id:
+        stmt = stmt.where(ProcessInstance.process_id == query.process_id)
+    if query.group:
+        stmt = stmt.where(HumanTask.candidate_group == query.group)
+    if query.instance_id is not None:
+        stmt = stmt.where(HumanTask.instance_id == query.instance_id)
+    if query.text and query.text.strip():
+        needle = query.text.strip()[:100]
+        escaped = json.dumps(needle)[1:-1]  # how the data's JSON text spells it (rows stored escaped)
+        as_text = cast(ProcessInstance.data, String)
+        stmt = stmt.where(
+            or_(
+                HumanTask.title.ilike(f"%{needle}%"),
+                ProcessInstance.business_key.ilike(f"%{needle}%"),
+                *[as_text.ilike(f"%{pattern}%") for pattern in {needle, escaped}],
+            )
+        )
+    return session.execute(stmt).all()
+
+
+def _deadlines(session: Session, rows: Sequence[Any], now: datetime, locale: str) -> dict[str, Deadline]:
+    """Each row's deadline: the task's own due time, else the process's (its plugin answers for
+    all the rows of one process at once)."""
+    undated: dict[str, list[int]] = {}
+    for row in rows:
+        if row.due_at is None:
+            undated.setdefault(row.process_id, []).append(row.instance_id)
+    kept: dict[tuple[str, int], Any] = {}
+    for process_id, ids in undated.items():
+        plugin = plugin_for(session, process_id)
+        if plugin.row_deadlines is None:
+            continue
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), DEADLINE_BATCH):
+            found = plugin.deadlines(session, unique[start : start + DEADLINE_BATCH], now, locale)
+            kept.update({(process_id, instance_id): d for instance_id, d in found.items()})
+    out: dict[str, Deadline] = {}
+    for row in rows:
+        if row.due_at is not None:
+            out[row.id] = _deadline(row.due_at, None, None, None, now)
+        elif (own := kept.get((row.process_id, row.instance_id))) is not None:
+            out[row.id] = _deadline(own.due_at, own.warn_at, own.label, own.remaining_seconds, now)
+    return out
+
+
+def _deadline(
+    due_at: datetime, warn_at: datetime | None, label: str | None, remaining: float | None, now: datetime
+) -> Deadline:
+    overdue = due_at < now
+    left = remaining if remaining is not None else (due_at - now).total_seconds()
+    if overdue and left >= 0:  # a working-hours calendar counts no time outside its hours
+        left = min(-60.0, (due_at - now).total_seconds())
+    return Deadline(due_at, warn_at, label, left, overdue, not overdue and warn_at is not None and warn_at <= now)
+
+
+def _sort_key(query: WorklistQuery, deadlines: dict[str, Deadline]) -> Any:
+    far = datetime.max.replace(tzinfo=utcnow().tzinfo)
+
+    def due(row: Any) -> tuple[bool, datetime]:
+        found = deadlines.get(row.id)
+        return (found is None, found.due_at if found else far)
+
+    if query.sort == "created":
+        return lambda row: (row.created_at, row.id)
+    if query.sort == "process":
+        return lambda row: (row.process_id, *due(row), row.created_at, row.id)
+    return lambda row: (*due(row), row.created_at, row.id)
+
+
+def _page(
+    session: Session, visible: ColumnElement[bool], query: WorklistQuery, now: datetime, locale: str
+) -> WorklistPage:
+    rows = _candidates(session, visible, query)
+    deadlines = _deadlines(session, rows, now, locale)
+    if query.overdue:
+        rows = [row for row in rows if row.id in deadlines and deadlines[row.id].overdue]
+    ordered = sorted(rows, key=_sort_key(query, deadlines))
+    per_page = min(max(query.per_page, 1), PER_PAGE_MAX)
+    page = max(query.page, 1)  # beyond the last page: no rows (a client reading pages until empty stops)
+    chosen = [row.id for row in ordered[(page - 1) * per_page : page * per_page]]
+    loaded = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.id.in_(chosen)))} if chosen else {}
+    return WorklistPage(
+        [WorklistRow(loaded[task_id], deadlines.get(task_id)) for task_id in chosen if task_id in loaded],
+        len(ordered),
+        page,
+        per_page,
+    )
 
 
 def open_task_count(session: Session, user: User) -> int:
@@ -278,3 +470,72 @@ def complete(
         session.rollback()
         raise Conflict("error.conflict") from None
     return Completion(instance, open_now)
+
+
+# -- handing tasks on: a lead reassigns within the team, a holder delegates (issue 13) -------
+
+
+def _member(session: Session, username: str, task: HumanTask) -> User:
+    """The user a task is handed to: an active member of the task's group, else 400 naming why."""
+    target = session.scalars(select(User).where(User.username == username.strip()[:64])).first()
+    if target is None or not may_hold(target, task):
+        raise ServiceError("error.not_group_member")
+    return target
+
+
+def _hand_over(session: Session, action: str, actor: User, task: HumanTask, target: User, now: datetime | None) -> None:
+    before = task.assignee.username if task.assignee else None
+    task.assignee = target
+    audit.record(
+        session,
+        action,
+        actor,
+        now or utcnow(),
+        instance_id=task.instance_id,
+        task_id=task.id,
+        element_id=task.element_id,
+        details={"from": before, "to": target.username},
+    )
+
+
+@transactional
+def reassign(session: Session, user: User, task_id: str, username: str, now: datetime | None = None) -> HumanTask:
+    """A lead gives an open task of their team to a member of the task's group (audited)."""
+    task = _open_task(session, user, task_id)
+    if not can_reassign(user, task):
+        raise Forbidden("error.forbidden")
+    target = _member(session, username, task)
+    if task.assignee_id != target.id:
+        _hand_over(session, "task_reassigned", user, task, target, now)
+    session.commit()
+    return task
+
+
+@transactional
+def delegate(session: Session, user: User, task_id: str, username: str, now: datetime | None = None) -> HumanTask:
+    """The holder hands their task to a colleague of its group (audited)."""
+    task = _open_task(session, user, task_id)
+    if not can_delegate(user, task):
+        raise Forbidden("error.forbidden")
+    target = _member(session, username, task)
+    if target.id != user.id:
+        _hand_over(session, "task_delegated", user, task, target, now)
+    session.commit()
+    return task
+
+
+def group_members(session: Session, user: User, groups: set[str]) -> dict[str, list[User]]:
+    """The active members of groups the user leads or works in, by group: whom a task can go to."""
+    allowed = sorted(groups & (led_groups(user) | user.group_ids))
+    if not allowed:
+        return {}
+    query = (
+        select(user_groups.c.group_id, User)
+        .join(user_groups, user_groups.c.user_id == User.id)
+        .where(user_groups.c.group_id.in_(allowed), User.active)
+        .order_by(user_groups.c.group_id, User.username)
+    )
+    members: dict[str, list[User]] = {}
+    for group_id, member in session.execute(query):
+        members.setdefault(group_id, []).append(member)
+    return members

@@ -115,5 +115,9 @@ def ensure_user(session: Session, username: str, display_name: str, password: st
     return user
 
 
+def all_groups(session: Session) -> list[Group]:
+    return list(session.scalars(select(Group).order_by(Group.id)))
+
+
 def group_names(session: Session, locale: str) -> dict[str, str]:
     return {g.id: g.name(locale) for g in session.scalars(select(Group))}

@@ -35,6 +35,27 @@ def operation(
     return op
 
 
+WORKLIST_PARAMS = {
+    "process_instance_id": {"type": "integer"},
+    "process_id": {"type": "string"},
+    "group": {"type": "string"},
+    "q": {"type": "string", "description": "task title, business key or any data value"},
+    "overdue": {"type": "boolean"},
+    "sort": {"enum": ["due", "created", "process"]},
+    "page": {"type": "integer", "minimum": 1},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+}
+
+
+def _worklist_operation() -> dict[str, Any]:
+    op = operation(
+        "The caller's worklist, each task with its deadline (deadline_at, deadline_label, warn_at, "
+        "remaining_seconds, overdue); X-Total-Count, X-Page and X-Page-Count headers"
+    )
+    op["parameters"] = [{"name": name, "in": "query", "schema": schema} for name, schema in WORKLIST_PARAMS.items()]
+    return op
+
+
 def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
     """The platform's paths and schemas, and those the app's modules contribute."""
     obj = {"type": "object"}
@@ -103,7 +124,7 @@ def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
             "/process-instances/{id}/history": {
                 "get": operation("The instance's audit events, oldest first", params=["id"])
             },
-            "/tasks": {"get": operation("The caller's worklist")},
+            "/tasks": {"get": _worklist_operation()},
             "/tasks/{id}": {
                 "get": operation(
                     "One task with its form, data and case (label and facts this step needs)", params=["id"]
@@ -111,6 +132,16 @@ def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
             },
             "/tasks/{id}/claim": {"post": operation("Claim a group task", params=["id"])},
             "/tasks/{id}/unclaim": {"post": operation("Release a claimed task", params=["id"])},
+            "/tasks/{id}/reassign": {
+                "post": operation(
+                    "A lead gives a team task to a member of its group", body="HandOverRequest", params=["id"]
+                )
+            },
+            "/tasks/{id}/delegate": {
+                "post": operation(
+                    "The holder hands the task to a colleague of its group", body="HandOverRequest", params=["id"]
+                )
+            },
             "/tasks/{id}/draft": {
                 "post": operation("Save form input without completing", body="DataRequest", params=["id"])
             },
@@ -140,6 +171,11 @@ def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
                 },
                 "DataRequest": {"type": "object", "required": ["data"], "properties": {"data": obj}},
                 "MessageRequest": {"type": "object", "properties": {"correlation": obj, "payload": obj}},
+                "HandOverRequest": {
+                    "type": "object",
+                    "required": ["username"],
+                    "properties": {"username": {"type": "string"}},
+                },
                 "Error": {
                     "type": "object",
                     "properties": {

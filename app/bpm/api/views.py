@@ -28,13 +28,16 @@ from .schemas import (
     CompleteRequest,
     DefinitionOut,
     DraftRequest,
+    HandOverRequest,
     MessageRequest,
     StartRequest,
     TaskSummaryOut,
     TokenRequest,
     dump_case,
+    dump_deadline,
     dump_instance,
     shared,
+    worklist_query,
 )
 
 if TYPE_CHECKING:
@@ -283,9 +286,34 @@ def _instant(name: str) -> datetime | None:
 @api_blueprint.get("/tasks")
 @auth_required
 def worklist() -> Any:
-    instance_id = request.args.get("process_instance_id", type=int)
-    rows = tasks.worklist(db.session(), _user(), instance_id)
-    return jsonify(shared(TaskSummaryOut, many=True).dump(rows))
+    """The caller's open tasks with their deadlines, a JSON list as before; ?process_instance_id=,
+    ?process_id=, ?group=, ?q=, ?overdue=1, ?sort=due|created|process, ?page=, ?per_page= (at
+    most 200); the total and the page are in the X-Total-Count and X-Page headers."""
+    try:
+        query = worklist_query(request.args)
+    except ValidationError as err:
+        raise BadInput(err.normalized_messages()) from None  # type: ignore[no-untyped-call]
+    page = tasks.worklist_page(db.session(), _user(), query, locale=current_locale())
+    summary = shared(TaskSummaryOut)
+    body = [summary.dump(row.task) | dump_deadline(row) for row in page.rows]
+    headers = {"X-Total-Count": str(page.total), "X-Page": str(page.page), "X-Page-Count": str(page.pages)}
+    return jsonify(body), 200, headers
+
+
+@api_blueprint.post("/tasks/<task_id>/reassign")
+@auth_required
+def reassign(task_id: str) -> Any:
+    """A lead gives a team task to a member of its group: {"username": ...}."""
+    body = _body(shared(HandOverRequest))
+    return jsonify(shared(TaskSummaryOut).dump(tasks.reassign(db.session(), _user(), task_id, body["username"])))
+
+
+@api_blueprint.post("/tasks/<task_id>/delegate")
+@auth_required
+def delegate(task_id: str) -> Any:
+    """The holder hands the task to a colleague of its group: {"username": ...}."""
+    body = _body(shared(HandOverRequest))
+    return jsonify(shared(TaskSummaryOut).dump(tasks.delegate(db.session(), _user(), task_id, body["username"])))
 
 
 @api_blueprint.get("/tasks/<task_id>")

@@ -27,20 +27,19 @@ from flask import (
     url_for,
 )
 from marshmallow import EXCLUDE, Schema, ValidationError
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.bpm import access, definitions, instances, tasks, users
+from app.bpm.api.schemas import worklist_query
 from app.bpm.clock import utcnow
 from app.bpm.db import db
 from app.bpm.engine import DeployOptions
 from app.bpm.errors import DeploymentRejected, FormRejected, ServiceError
 from app.bpm.forms import coerce_html_form, field_views, read_forms_dir
 from app.bpm.logins import Throttle, TooManyAttempts, sign_in
-from app.bpm.models import Group
 from app.bpm.modules import installed
 from app.bpm.plugins import plugin_for
-from app.bpm.policies import can_deploy, can_retry
+from app.bpm.policies import can_deploy, can_retry, led_groups
 from app.config import PROJECT_ROOT, Config
 from app.i18n import translate
 
@@ -104,6 +103,7 @@ def _template_helpers() -> dict[str, Any]:
         "nav_items": installed().nav,
         "may_deploy": user is not None and can_deploy(user),
         "may_retry": user is not None and can_retry(user),
+        "may_lead": user is not None and bool(led_groups(user)),
         "locale": locale,
         "current_user": g.get("user"),
         "local_time": local_time,
@@ -225,11 +225,60 @@ def password_page() -> Any:
 @web_blueprint.get("/")
 @login_required
 def worklist() -> str:
-    rows = tasks.worklist(db.session(), _user())
-    mine = [t for t in rows if t.assignee_id == _user().id]
-    group = [t for t in rows if t.assignee_id is None]
-    names = users.group_names(db.session(), current_locale())
-    return render_template("worklist.html", mine=mine, group=group, group_names=names, now=utcnow())
+    """My open tasks with their deadlines; sort, filters, search and pages are GET parameters."""
+    query = worklist_query(request.args, lenient=True)
+    session_ = db.session()
+    page = tasks.worklist_page(session_, _user(), query, utcnow(), current_locale())
+    held = {row.task.candidate_group for row in page.rows if row.task.assignee_id == _user().id}
+    return _worklist_page(
+        "worklist.html",
+        page,
+        query,
+        sorted(_user().group_ids),
+        tasks.group_members(session_, _user(), {g for g in held if g}),
+    )
+
+
+@web_blueprint.get("/team")
+@login_required
+def team_worklist() -> str:
+    """A lead's view: every open task of the groups they lead, who holds it, reassign."""
+    query = worklist_query(request.args, lenient=True)
+    session_ = db.session()
+    page = tasks.team_worklist(session_, _user(), query, utcnow(), current_locale())
+    led = sorted(led_groups(_user()))
+    return _worklist_page("team.html", page, query, led, tasks.group_members(session_, _user(), set(led)))
+
+
+def _worklist_page(
+    template: str, page: tasks.WorklistPage, query: tasks.WorklistQuery, groups: list[str], members: Any
+) -> str:
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        template,
+        page=page,
+        query=query,
+        args=args,
+        processes=definitions.list_latest(db.session()),
+        groups=groups,
+        members=members,
+        group_names=users.group_names(db.session(), current_locale()),
+        now=utcnow(),
+    )
+
+
+@web_blueprint.post("/tasks/<task_id>/hand-over")
+@login_required
+def hand_over_task(task_id: str) -> WerkzeugResponse:
+    """A lead reassigns a team task (`action=reassign`), or its holder delegates it (`delegate`),
+    to a member of the task's group named by `username`."""
+    username = request.form.get("username", "")
+    if request.form.get("action") == "reassign":
+        tasks.reassign(db.session(), _user(), task_id, username)
+    else:
+        tasks.delegate(db.session(), _user(), task_id, username)
+    flash(_t("task.handed_over", user=username), "success")
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @web_blueprint.get("/tasks/<task_id>")
@@ -451,7 +500,7 @@ def processes_page() -> str:
 
 
 def _processes(session_: Any, problems: Any, options: dict[str, str] | None = None) -> str:
-    groups = session_.scalars(select(Group).order_by(Group.id)).all()
+    groups = users.all_groups(session_)
     return render_template(
         "processes.html",
         versions=definitions.versions(session_),

@@ -7,20 +7,21 @@ lacks one is refused at deploy, naming it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.aftersales.approvals import service as approvals
 from app.aftersales.archive import terms
 from app.aftersales.warehouse.models import LoanerUnit
 from app.bpm.errors import FormRejected
 from app.bpm.models import Group, User
-from app.bpm.plugins import Choices, Fact, ProcessPlugin, StepContext, WorkContext
+from app.bpm.plugins import Choices, Fact, ProcessPlugin, RowDeadline, StepContext, WorkContext
 from app.i18n import translate
 from app.processes.repair_dispatch import signature as signature_png
 from app.processes.repair_dispatch.models import Loan, ServiceRecord, ServiceRequest, SlaClock
@@ -29,6 +30,7 @@ from app.processes.repair_dispatch.service import (
     ClockView,
     clock_views,
     eligible_loaners,
+    open_deadlines,
     policy_of,
     request_for_instance,
 )
@@ -113,6 +115,27 @@ def _request_facts(step: RepairStep) -> tuple[Fact, ...]:
 def row_label(data: Mapping[str, Any]) -> str:
     """A worklist row: the request number and the customer."""
     return " · ".join(str(data[key]) for key in ("request_number", "customer") if data.get(key))
+
+
+def _clock_label(name: str, locale: str) -> str:
+    """A clock's name in the reader's language; a contract's own clock keeps its name."""
+    key = f"clock.{name}"
+    label = translate(key, locale)
+    return name if label == key else label
+
+
+def row_deadlines(session: Session, instance_ids: Sequence[int], now: datetime, locale: str) -> dict[int, RowDeadline]:
+    """Worklist rows of a page: each request's running clock due soonest (arrival, repair,
+    filing...), named in the reader's language, its time left on the policy's calendar."""
+    return {
+        instance_id: RowDeadline(
+            _clock_label(open_clock.clock, locale),
+            open_clock.due_at,
+            open_clock.warn_at,
+            open_clock.remaining_seconds,
+        )
+        for instance_id, open_clock in open_deadlines(session, instance_ids, now).items()
+    }
 
 
 # -- choices ---------------------------------------------------------------------------------
@@ -341,6 +364,7 @@ def repair_plugin() -> ProcessPlugin[RepairStep]:
         intake_endpoint="repair.new_service_request",
         work_context=work_context,
         row_label=row_label,
+        row_deadlines=row_deadlines,
         choices={"dispatch_engineer": engineer_choices, "provide_loaner": loaner_choices},
         before_complete={
             "dispatch_engineer": check_engineer,

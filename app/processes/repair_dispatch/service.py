@@ -5,6 +5,7 @@ to these is in plugin.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -180,6 +181,37 @@ def clock_views(request: ServiceRequest, now: datetime) -> list[ClockView]:
             )
         )
     return views
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    """The most urgent running clock of an instance's request, with the time left on its calendar."""
+
+    clock: str
+    due_at: datetime
+    warn_at: datetime | None
+    remaining_seconds: float
+
+
+def open_deadlines(session: Session, instance_ids: Sequence[int], now: datetime) -> dict[int, OpenDeadline]:
+    """For a batch of instances (a worklist page), one query: each one's running clock that has
+    started and is due soonest."""
+    query = (
+        select(SlaClock.name, SlaClock.due_at, SlaClock.warn_at, ServiceRequest.instance_id, ServiceRequest.sla_policy)
+        .join(ServiceRequest, ServiceRequest.id == SlaClock.request_id)
+        .where(
+            ServiceRequest.instance_id.in_(sorted(set(instance_ids))),
+            SlaClock.status == "running",
+            SlaClock.starts_at <= now,
+        )
+        .order_by(SlaClock.due_at, SlaClock.id)
+    )
+    found: dict[int, OpenDeadline] = {}
+    for name, due_at, warn_at, instance_id, policy in session.execute(query):
+        if instance_id not in found:
+            left = policy_of(policy).calendar.working_seconds(now, due_at)
+            found[instance_id] = OpenDeadline(name, due_at, warn_at, left)
+    return found
 
 
 @dataclass(frozen=True)
