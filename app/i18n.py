@@ -21,6 +21,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "form.choice": {"zh_CN": "请从列表中选择。", "en": "Choose one of the listed options."},
     "form.email": {"zh_CN": "请输入有效的电子邮箱地址。", "en": "Not a valid e-mail address."},
     "form.unknown": {"zh_CN": "表单中没有此字段。", "en": "Unknown field."},
+    "form.data_uri": {
+        "zh_CN": "此字段不能保存嵌入的文件或图片（data: 地址）。",
+        "en": "This field cannot hold an embedded file or image (a data: URI).",
+    },
     "form.unique": {"zh_CN": "选项不能重复。", "en": "Items must be unique."},
     "form.min_items": {"zh_CN": "至少选择 {min} 项。", "en": "Choose at least {min}."},
     "form.has_errors": {
