@@ -122,6 +122,11 @@ def unit_history(
     return UnitHistory(view, instances, list(parts), [source(session, user, unit) for source in sources])
 
 
+def unit_changes(session: Session, user: User, unit_id: int, locale: str) -> list[ChangeView]:
+    """The moves of the unit to another contract waiting for a second person."""
+    return [approvals.view_of(session, user, change, locale) for change in approvals.pending_of_unit(session, unit_id)]
+
+
 def list_customers(session: Session, user: User) -> list[Customer]:
     return list(session.scalars(select(Customer).order_by(Customer.is_key.desc(), Customer.name)))
 
