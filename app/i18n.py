@@ -21,6 +21,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "form.choice": {"zh_CN": "请从列表中选择。", "en": "Choose one of the listed options."},
     "form.email": {"zh_CN": "请输入有效的电子邮箱地址。", "en": "Not a valid e-mail address."},
     "form.unknown": {"zh_CN": "表单中没有此字段。", "en": "Unknown field."},
+    "form.data_uri": {
+        "zh_CN": "此字段不能保存嵌入的文件或图片（data: 地址）。",
+        "en": "This field cannot hold an embedded file or image (a data: URI).",
+    },
     "form.unique": {"zh_CN": "选项不能重复。", "en": "Items must be unique."},
     "form.min_items": {"zh_CN": "至少选择 {min} 项。", "en": "Choose at least {min}."},
     "form.has_errors": {
@@ -616,6 +620,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh_CN": "合同条款在提出变更后已改变，请重新提出。",
         "en": "The contract's terms changed since this was asked; ask again.",
     },
+    "error.unit_change_pending": {
+        "zh_CN": "该设备已有待审批的合同变更；审批或驳回后再修改。",
+        "en": "A change of this unit's contract is waiting for approval; change it once it is decided.",
+    },
+    "error.unit_contract_changed": {
+        "zh_CN": "设备的合同或客户在提出变更后已改变，请重新提出。",
+        "en": "The unit's contract or customer changed since this was asked; ask again.",
+    },
+    "error.contract_of_old_customer": {
+        "zh_CN": "设备的现合同属于原客户，合同变更经审批前不能改客户。",
+        "en": "The unit's contract is its former customer's: move the customer once the new one is approved.",
+    },
     "error.deposit_below_deductions": {
         "zh_CN": "质保金不能低于已扣除的金额（{deducted} 元）。",
         "en": "The deposit cannot be less than what was already deducted ({deducted} CNY).",
@@ -624,6 +640,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "change.link": {"zh_CN": "待审批变更", "en": "Changes to approve"},
     "change.kind.deposit_deduction": {"zh_CN": "质保金扣除", "en": "Deposit deduction"},
     "change.kind.contract_terms": {"zh_CN": "合同条款变更", "en": "Contract terms"},
+    "change.kind.unit_contract": {"zh_CN": "设备合同变更", "en": "Unit's contract"},
+    "change.field.unit": {"zh_CN": "设备序列号", "en": "Unit serial"},
+    "change.field.contract": {"zh_CN": "合同", "en": "Contract"},
     "change.field.warranty_years": {"zh_CN": "质保期（年）", "en": "Warranty (years)"},
     "change.field.maintenance_years": {"zh_CN": "维护期（年）", "en": "Maintenance period (years)"},
     "change.field.deposit_amount": {"zh_CN": "质保金（元）", "en": "Deposit (CNY)"},

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.bpm import audit, definitions
 from app.bpm.engine import EngineError, ProcessRun, TaskNotReady
 from app.bpm.errors import Conflict, Forbidden, FormRejected, NotFound, ProcessFailed, ServiceError
-from app.bpm.forms import FormDefinition, validate_form_data
+from app.bpm.forms import FormDefinition, draft_errors, validate_form_data
 from app.bpm.instances import check_data_keys, work_context
 from app.bpm.models import HumanTask, ProcessInstance, User, user_groups, utcnow
 from app.bpm.plugins import Choices, StepContext, WorkContext, plugin_for
@@ -30,7 +30,7 @@ from app.bpm.policies import (
     led_groups,
     may_hold,
 )
-from app.bpm.runs import StepWrites, save_run
+from app.bpm.runs import StepWrites, check_data_size, save_run
 from app.bpm.unit_of_work import transactional
 from app.i18n import translate
 
@@ -378,15 +378,24 @@ def release(session: Session, user: User, task_id: str, now: datetime | None = N
 
 @transactional
 def save_draft(
-    session: Session, user: User, task_id: str, data: dict[str, Any], now: datetime | None = None
+    session: Session,
+    user: User,
+    task_id: str,
+    data: dict[str, Any],
+    locale: str = "zh_CN",
+    now: datetime | None = None,
 ) -> HumanTask:
-    """Keep unfinished form input; only known fields are kept, nothing is validated."""
+    """Keep unfinished form input, unvalidated but bounded (`draft_errors`: the form's own
+    fields, its string bounds, a data URI only in its signature field; the instance data's
+    size limit on the whole); 400 or 413 and nothing kept otherwise."""
     task = _open_task(session, user, task_id)
     if not can_work_on(user, task):
         raise Forbidden("error.forbidden")
     form = definitions.loaded(task.instance.definition).forms.get(task.form) if task.form else None
-    allowed = form.field_names if form else set()
-    draft = {k: v for k, v in data.items() if k in allowed}
+    if errors := draft_errors(form, data, locale):
+        raise FormRejected(errors)
+    check_data_size(session, data)
+    draft = dict(data)
     before = task.draft or {}
     task.draft = draft
     if task.assignee_id is None:

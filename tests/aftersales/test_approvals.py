@@ -17,7 +17,7 @@ from app.aftersales.approvals import service as approvals
 from app.aftersales.approvals.models import PendingChange
 from app.aftersales.archive import editing, terms
 from app.aftersales.archive import service as archive
-from app.aftersales.archive.models import Contract
+from app.aftersales.archive.models import Contract, EquipmentUnit
 from app.bpm.errors import Conflict, Forbidden, FormRejected
 from app.bpm.models import AuditEvent
 from harness.apps import build_app, user
@@ -147,6 +147,121 @@ def test_a_deposit_cut_below_what_was_deducted_is_refused_at_approval(session: S
         approvals.decide(session, office, change.id, True, None, "en")
     assert refused.value.message_key == "error.deposit_below_deductions"
     assert contract(session, "HT-2023-045").deposit_amount == Decimal("80000.00")
+
+
+def unit(session: Session, serial: str) -> EquipmentUnit:
+    found = session.scalars(select(EquipmentUnit).where(EquipmentUnit.serial == serial)).one()
+    session.refresh(found)
+    return found
+
+
+def unit_form(found: EquipmentUnit, **changes: object) -> dict[str, object]:
+    """The unit's edit form as a page posts it back (an empty field is not sent)."""
+    values = editing.unit_values(found)
+    values.update(changes)
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def generous_contract(session: Session, username: str, number: str = "HT-2026-200") -> Contract:
+    """What the finding did first: a new contract of 10 years, in force at once (one person)."""
+    form = form_of(session, contract(session, "HT-2022-017"), number=number, warranty_years=10)
+    return editing.save_contract(session, user(session, username), None, form, "zh_CN")
+
+
+def test_moving_a_unit_to_another_contract_waits_for_a_second_person(session: Session) -> None:
+    """The finding: sales1 entered a 10-year contract and moved an out-of-warranty unit onto it,
+    in force at once. Now the move is asked, shown on the unit's page and to the approvers, and
+    counts only once another person of another group approves it; both steps are audited."""
+    sales = user(session, "sales1")
+    generous = generous_contract(session, "sales1")
+    found = unit(session, "SN-C3000-0001")
+    old_id = found.contract_id
+    editing.save_unit(session, sales, found.id, unit_form(found, contract_id=str(generous.id)), "zh_CN")
+    assert unit(session, "SN-C3000-0001").contract_id == old_id  # asked, not in force
+    assert archive.get_unit(session, found.id).in_warranty is False
+    (asked,) = events(session, "change_asked")
+    assert asked.actor_name == "sales1" and asked.details is not None
+    assert asked.details["kind"] == terms.UNIT_CONTRACT and asked.details["unit_id"] == found.id
+    assert asked.data_before == {"contract_id": old_id, "contract_number": "HT-2022-017"}
+    assert asked.data_after is not None and asked.data_after["contract_number"] == "HT-2026-200"
+    (on_page,) = archive.unit_changes(session, sales, found.id, "en")
+    assert on_page.kind_label == "Unit's contract" and on_page.may_decide is False
+    assert [(r.label, r.old, r.new) for r in on_page.rows] == [
+        ("Unit serial", None, "SN-C3000-0001"),
+        ("Contract", "HT-2022-017", "HT-2026-200"),
+    ]
+    office = user(session, "office1")
+    (listed,) = [v for v in approvals.waiting(session, office, "zh_CN") if v.change.id == on_page.change.id]
+    assert listed.may_decide is True and listed.contract_number == "HT-2026-200"
+    with pytest.raises(FormRejected) as again:  # one waiting move per unit
+        other = generous_contract(session, "sales1", "HT-2026-201")
+        editing.save_unit(session, sales, found.id, unit_form(found, contract_id=str(other.id)), "zh_CN")
+    assert list(again.value.errors) == ["contract_id"]
+    with pytest.raises(Forbidden):
+        approvals.decide(session, sales, on_page.change.id, True, None, "zh_CN", now=T0)
+    with pytest.raises(Forbidden):  # a second person, but not of an approving group
+        approvals.decide(session, user(session, "after_sales1"), on_page.change.id, True, None, "zh_CN", now=T0)
+    approvals.decide(session, office, on_page.change.id, True, None, "zh_CN", now=T0)
+    assert unit(session, "SN-C3000-0001").contract_id == generous.id
+    assert archive.get_unit(session, found.id).in_warranty is True
+    assert archive.unit_changes(session, sales, found.id, "zh_CN") == []
+    (approved,) = events(session, "change_approved")
+    assert approved.actor_name == "office1" and approved.details is not None
+    assert approved.details["asked_by"] == "sales1" and approved.details["unit_id"] == found.id
+
+
+def test_a_unit_leaving_its_contract_also_waits_and_a_rejection_keeps_it(session: Session) -> None:
+    found = unit(session, "SN-LP800-0006")
+    before = found.contract_id
+    editing.save_unit(session, user(session, "after_sales1"), found.id, unit_form(found, contract_id=None), "en")
+    (change,) = approvals.pending_of_unit(session, found.id)
+    assert change.contract_id == before and change.values["contract_id"] is None
+    approvals.decide(session, user(session, "office1"), change.id, False, "合同仍有效", "en", now=T0)
+    assert unit(session, "SN-LP800-0006").contract_id == before
+    assert events(session, "change_rejected")[0].details["reason"] == "合同仍有效"  # type: ignore[index]
+
+
+def test_other_unit_fields_save_at_once_beside_an_asked_move(session: Session) -> None:
+    generous = generous_contract(session, "sales1")
+    found = unit(session, "SN-C3000-0001")
+    form = unit_form(found, contract_id=str(generous.id), location="门诊楼 4 层")
+    editing.save_unit(session, user(session, "sales1"), found.id, form, "zh_CN")
+    saved = unit(session, "SN-C3000-0001")
+    assert saved.location == "门诊楼 4 层" and saved.contract is not None and saved.contract.number == "HT-2022-017"
+
+
+def test_a_move_is_refused_at_approval_when_the_contract_went_to_another_customer(session: Session) -> None:
+    generous = generous_contract(session, "sales1")
+    found = unit(session, "SN-C3000-0001")
+    editing.save_unit(session, user(session, "sales1"), found.id, unit_form(found, contract_id=str(generous.id)), "en")
+    (change,) = approvals.pending_of_unit(session, found.id)
+    other_customer = str(contract(session, "HT-2023-045").customer_id)
+    form = form_of(session, generous, customer_id=other_customer)
+    editing.save_contract(session, user(session, "sales1"), generous.id, form, "en")
+    with pytest.raises(Conflict) as refused:
+        approvals.decide(session, user(session, "office1"), change.id, True, None, "en", now=T0)
+    assert refused.value.message_key == "error.unit_contract_changed"
+    assert unit(session, "SN-C3000-0001").contract is not None
+    assert unit(session, "SN-C3000-0001").contract.number == "HT-2022-017"  # type: ignore[union-attr]
+
+
+def test_a_unit_keeps_its_customer_while_its_old_contract_is_in_force(session: Session) -> None:
+    found = unit(session, "SN-C3000-0001")
+    target = contract(session, "HT-2023-045")  # the other customer's
+    form = unit_form(found, customer_id=str(target.customer_id), contract_id=str(target.id), department_id=None)
+    with pytest.raises(FormRejected) as refused:
+        editing.save_unit(session, user(session, "sales1"), found.id, form, "en")
+    assert list(refused.value.errors) == ["customer_id"]
+    assert approvals.pending_of_unit(session, found.id) == []
+
+
+def test_a_new_unit_is_entered_on_its_contract_by_one_person(session: Session) -> None:
+    generous = generous_contract(session, "sales1")
+    form = unit_form(unit(session, "SN-C3000-0001"), serial="SN-C3000-0099", contract_id=str(generous.id))
+    created = editing.save_unit(session, user(session, "sales1"), None, form, "zh_CN")
+    assert created.contract_id == generous.id
+    assert approvals.pending_of_unit(session, created.id) == []
+    assert events(session, "change_asked") == []
 
 
 @pytest.fixture

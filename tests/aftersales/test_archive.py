@@ -329,3 +329,44 @@ def test_far_future_dates_are_refused_on_entry_and_a_stored_one_breaks_no_page(
     finally:
         unit.accepted_on = kept
         committed_session.commit()
+
+
+def test_a_units_move_to_another_contract_waits_on_its_page_and_with_the_approvers(base: str) -> None:
+    """A generous contract entered by one person no longer reaches an existing unit by a
+    one-person edit: the move waits, shown on the unit's page and in the approvers' list."""
+    sales = WebClient(base)
+    sales.login("sales1")
+    token = login(base, "sales1")
+    _, units = call(base, "GET", f"{API}/equipment?q=SN-C2000-0002", token=token)
+    unit_id = units[0]["id"]
+    values = _unit_form(sales, unit_id)
+    _, page = sales.get(f"/equipment/{unit_id}/edit")
+    other = re.search(r'<option value="(\d+)"[^>]*>HT-2022-017', page)
+    assert other is not None and values["contract_id"] == other.group(1)
+    status, page = sales.post(
+        "/contracts/new",
+        {**_contract_form(sales, values["contract_id"]), "number": "HT-2026-300", "warranty_years": "10"},
+        csrf_from="/contracts/new",
+    )
+    assert status == 200 and "HT-2026-300" in page  # a new contract: one person, in force
+    _, page = sales.get(f"/equipment/{unit_id}/edit")
+    generous = re.search(r'<option value="(\d+)"[^>]*>HT-2026-300', page)
+    assert generous is not None
+    edit = f"/equipment/{unit_id}/edit"
+    status, page = sales.post(edit, {**values, "contract_id": generous.group(1)}, csrf_from=edit)
+    assert status == 200 and "待审批的变更" in page and "设备合同变更" in page
+    assert "<del>HT-2022-017</del>" in page and "<ins>HT-2026-300</ins>" in page
+    assert _unit_form(sales, unit_id)["contract_id"] == values["contract_id"]  # not in force
+    assert call(base, "GET", f"{API}/equipment?q=SN-C2000-0002", token=token)[1][0]["in_warranty"] is False
+    office = WebClient(base)
+    office.login("office1")
+    status, page = office.get("/changes")
+    assert status == 200 and "设备合同变更" in page and "SN-C2000-0002" in page
+    status, waiting = call(base, "GET", f"{API}/changes", token=login(base, "office1"))
+    change = next(c for c in waiting if c["kind"] == "unit_contract")
+    assert change["asked_by"] == "sales1" and change["values"]["serial"] == "SN-C2000-0002"
+    reason = {"reason": "设备不在新合同范围内"}
+    status, body = call(base, "POST", f"{API}/changes/{change['id']}/reject", reason, token=login(base, "office1"))
+    assert status == 200 and body["decision"] == "rejected"
+    status, page = sales.get(f"/equipment/{unit_id}")
+    assert status == 200 and "待审批的变更" not in page and "HT-2022-017" in page

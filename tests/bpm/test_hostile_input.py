@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.bpm.db import DATA_LIMIT_KEY, db
 from app.bpm.engine import DiagramInvalid, EngineError, ProcessRun, parse_diagram
-from app.bpm.forms import load_form, validate_form_data
+from app.bpm.forms import draft_errors, load_form, validate_form_data
 from app.bpm.forms.validation import MAX_STRING
 from app.bpm.models import AuditEvent, HumanTask
 from harness.data import REGISTER
@@ -334,3 +334,99 @@ def test_a_step_leaving_the_data_over_its_limit_is_refused_and_nothing_is_writte
     assert _instance_row(app, task_id) == stored
     # within the limit the same task completes
     assert call(base, "POST", f"{API}/tasks/{task_id}/complete", {"data": REGISTER}, token)[0] == 200
+
+
+# --- drafts (issue 12): unfinished input is kept unvalidated, but bounded ------------------
+PNG_URI = "data:image/png;base64,iVBORw0KGgo="
+HTML_URI = "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="
+NO_DATA_URI = "此字段不能保存嵌入的文件或图片（data: 地址）。"
+
+
+def _draft_of(base: str, task_id: str, token: str) -> dict[str, object]:
+    status, body = call(base, "GET", f"{API}/tasks/{task_id}", token=token)
+    assert status == 200
+    return dict(body["data"])
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"customer": "半填", "evil": "x"}, "evil", "表单中没有此字段。"),
+        ({"customer": "x" * 201}, "customer", "长度应在 0 到 200 个字符之间。"),
+        ({"quantity": "9" * (MAX_STRING + 1)}, "quantity", f"长度应在 0 到 {MAX_STRING} 个字符之间。"),
+        ({"description": HTML_URI}, "description", NO_DATA_URI),
+        ({"description": "  DATA:image/png;base64,AAAA"}, "description", NO_DATA_URI),
+    ],
+)
+def test_an_api_draft_out_of_bounds_is_refused_and_nothing_is_kept(
+    base: str, data: dict[str, object], field: str, message: str
+) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    kept = {"customer": "先存一半", "contact_name": "王"}
+    assert call(base, "POST", f"{API}/tasks/{task_id}/draft", {"data": kept}, token)[0] == 200
+    status, body = call(base, "POST", f"{API}/tasks/{task_id}/draft", {"data": data}, token)
+    assert status == 400 and body["errors"] == {field: [message]}
+    shown = _draft_of(base, task_id, token)
+    assert shown["customer"] == "先存一半" and shown.get(field) != data[field]
+
+
+def test_a_draft_may_be_short_of_a_minimum_and_unchecked_in_type(base: str) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    half = {"customer": "x" * 200, "quantity": "十", "ship_date": "下周"}
+    assert call(base, "POST", f"{API}/tasks/{task_id}/draft", {"data": half}, token)[0] == 200
+    assert {k: _draft_of(base, task_id, token)[k] for k in half} == half
+
+
+def test_a_draft_over_the_data_limit_is_refused(base: str, app: Flask, small_data_limit: int) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    long_text = {"description": "长" * 2000, "customer_demand": "长" * 2000}  # each within its field, 12 kB
+    status, body = call(base, "POST", f"{API}/tasks/{task_id}/draft", {"data": long_text}, token)
+    assert status == 413 and body["error"]["code"] == "data_too_large"
+    with app.app_context():
+        task = db.session().get(HumanTask, task_id)
+        assert task is not None and not task.draft
+
+
+def test_a_web_draft_out_of_bounds_is_shown_back_beside_its_field(base: str) -> None:
+    token = login(base, "after_sales1")
+    task_id = _open_task(base, token)
+    web = WebClient(base)
+    web.login("after_sales1")
+    page_path = f"/tasks/{task_id}"
+    status, page = web.post(
+        page_path, {"action": "draft", "customer": "某医院", "description": HTML_URI}, csrf_from=page_path
+    )
+    assert status == 400 and "data: 地址" in _field_block(page, "description")
+    assert 'value="某医院"' in _field_block(page, "customer")  # what was typed is not lost
+    status, page = web.post(page_path, {"action": "draft", "customer": "x" * 201}, csrf_from=page_path)
+    assert status == 400 and "长度应在 0 到 200" in _field_block(page, "customer")
+    assert "customer" not in _draft_of(base, task_id, token)
+    status, page = web.post(page_path, {"action": "draft", "customer": "某医院", "evil": "x"}, csrf_from=page_path)
+    assert status == 200 and "草稿已保存" in page  # a name the form lacks is not read from a page
+    assert _draft_of(base, task_id, token)["customer"] == "某医院"
+
+
+def test_a_data_uri_is_kept_in_a_draft_only_in_the_signature_field() -> None:
+    form = load_form(
+        "record",
+        {
+            "type": "object",
+            "properties": {
+                "note": {"type": "string", "minLength": 5},
+                "choices": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}},
+                "drawing": {"type": "string", "maxLength": 420_000},
+            },
+        },
+        {"drawing": {"ui:widget": "signature"}},
+    )
+    assert draft_errors(form, {"drawing": PNG_URI, "note": "x"}, "en") == {}  # a minimum waits for completion
+    assert draft_errors(form, {"note": PNG_URI}, "en") == {
+        "note": ["This field cannot hold an embedded file or image (a data: URI)."]
+    }
+    assert list(draft_errors(form, {"choices": ["a", HTML_URI]}, "en")) == ["choices"]
+    assert list(draft_errors(form, {"drawing": "x" * 420_001}, "en")) == ["drawing"]
+    no_form = draft_errors(None, {"x": 1}, "en")
+    assert no_form == {"x": ["This task has no form: it is only marked done and takes no data."]}

@@ -15,15 +15,17 @@ PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 
 class PendingChange(Base):
-    """One asked change of a contract's money or terms. `kind` names the apply function
+    """One asked change of a contract's money or terms, or of the contract a unit is on. `kind` names the apply function
     (`app.aftersales.approvals.kinds.KINDS`); `values` is what it would set, `previous` what
     was there when it was asked (the diff shown to the approver)."""
 
     __tablename__ = "pending_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # deposit_deduction | contract_terms
+    kind: Mapped[str] = mapped_column(String(40))  # deposit_deduction | contract_terms | unit_contract
+    # the contract concerned (a unit's move: the contract it would move to, or leave for none)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_units.id"), index=True)  # unit_contract
     summary: Mapped[str] = mapped_column(String(300))
     values: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     previous: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)

@@ -39,6 +39,7 @@ class ChangeKind:
 KINDS: dict[str, ChangeKind] = {
     terms.DEDUCTION: ChangeKind(terms.apply_deduction, terms.deduction_rows),
     terms.CONTRACT_TERMS: ChangeKind(terms.apply_terms, terms.terms_rows),
+    terms.UNIT_CONTRACT: ChangeKind(terms.apply_unit_contract, terms.unit_contract_rows),
 }
 
 
@@ -55,7 +56,15 @@ class ChangeView:
 
 
 def _details(change: PendingChange, contract: Contract) -> dict[str, Any]:
-    return {"change_id": change.id, "kind": change.kind, "contract": contract.number, "summary": change.summary}
+    details: dict[str, Any] = {
+        "change_id": change.id,
+        "kind": change.kind,
+        "contract": contract.number,
+        "summary": change.summary,
+    }
+    if change.unit_id is not None:
+        details["unit_id"] = change.unit_id
+    return details
 
 
 def propose(
@@ -67,14 +76,16 @@ def propose(
     values: dict[str, Any],
     previous: dict[str, Any],
     now: datetime,
+    unit_id: int | None = None,
 ) -> PendingChange:
     """Record an asked change in the caller's transaction (no commit: it belongs to the task or
-    edit that asked it)."""
+    edit that asked it); `unit_id` for a change of the unit's contract."""
     if kind not in KINDS:
         raise ValueError(f"unknown change kind {kind!r}")
     change = PendingChange(
         kind=kind,
         contract_id=contract.id,
+        unit_id=unit_id,
         summary=summary[:300],
         values=values,
         previous=previous,
@@ -92,6 +103,12 @@ def pending_of(session: Session, contract_id: int, kind: str | None = None) -> l
     query = select(PendingChange).where(PendingChange.contract_id == contract_id, PendingChange.decision == PENDING)
     if kind is not None:
         query = query.where(PendingChange.kind == kind)
+    return list(session.scalars(query.order_by(PendingChange.id)))
+
+
+def pending_of_unit(session: Session, unit_id: int) -> list[PendingChange]:
+    """The changes of the unit's contract waiting for a decision."""
+    query = select(PendingChange).where(PendingChange.unit_id == unit_id, PendingChange.decision == PENDING)
     return list(session.scalars(query.order_by(PendingChange.id)))
 
 

@@ -219,6 +219,28 @@ def unit_values(unit: EquipmentUnit | None) -> dict[str, Any]:
     }
 
 
+def _ask_unit_contract(
+    session: Session, user: User, unit: EquipmentUnit, contract: Contract | None, locale: str
+) -> None:
+    """An existing unit moves to another contract (or off its contract) only when a second
+    person approves: it would take that contract's warranty, prices and deposit. One waiting
+    move per unit at a time; a new unit is entered on its contract by one person."""
+    if approvals.pending_of_unit(session, unit.id):
+        raise FormRejected({"contract_id": [translate("error.unit_change_pending", locale)]})
+    old = unit.contract
+    concerned = contract or old
+    assert concerned is not None  # a move has a contract on one side at least
+    values = {
+        "unit_id": unit.id,
+        "serial": unit.serial,
+        "contract_id": contract.id if contract else None,
+        "contract_number": contract.number if contract else None,
+    }
+    previous = {"contract_id": old.id if old else None, "contract_number": old.number if old else None}
+    kind = terms.UNIT_CONTRACT
+    approvals.propose(session, user, kind, concerned, unit.serial, values, previous, utcnow(), unit_id=unit.id)
+
+
 @transactional
 def save_unit(session: Session, user: User, unit_id: int | None, data: dict[str, Any], locale: str) -> EquipmentUnit:
     check_editor(user)
@@ -235,6 +257,10 @@ def save_unit(session: Session, user: User, unit_id: int | None, data: dict[str,
         raise FormRejected({"department_id": [translate("error.not_this_customer", locale)]})
     if contract is not None and contract.customer_id != customer.id:
         raise FormRejected({"contract_id": [translate("error.not_this_customer", locale)]})
+    moving = unit_id is not None and (contract.id if contract else None) != unit.contract_id
+    if moving and unit.contract is not None and unit.contract.customer_id != customer.id:
+        # the unit stays on its contract until the move is approved: not under another customer
+        raise FormRejected({"customer_id": [translate("error.contract_of_old_customer", locale)]})
     dates = [_date(clean.get("delivered_on")), _date(clean.get("installed_on")), _date(clean.get("accepted_on"))]
     known = [d for d in dates if d is not None]
     if known != sorted(known):
@@ -242,7 +268,10 @@ def save_unit(session: Session, user: User, unit_id: int | None, data: dict[str,
     before = unit_values(unit) if unit_id else {}
     unit.serial, unit.model_id, unit.customer_id = clean["serial"], model.id, customer.id
     unit.department_id = department.id if department else None
-    unit.contract_id = contract.id if contract else None
+    if moving:
+        _ask_unit_contract(session, user, unit, contract, locale)
+    else:
+        unit.contract_id = contract.id if contract else None
     unit.location = clean.get("location")
     unit.delivered_on, unit.installed_on, unit.accepted_on = dates
     if unit_id is None:

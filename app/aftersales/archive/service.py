@@ -99,6 +99,7 @@ class UnitHistory:
     instances: list[ProcessInstance]
     parts: list[PartMovement]
     sections: list[UnitSection]
+    may_read_terms: bool = False  # the unit's contract page (deposit, prices) is the reader's to open
 
 
 def unit_history(
@@ -119,7 +120,14 @@ def unit_history(
     parts = session.scalars(
         select(PartMovement).where(PartMovement.unit_id == unit.id).order_by(PartMovement.id.desc())
     ).all()
-    return UnitHistory(view, instances, list(parts), [source(session, user, unit) for source in sources])
+    sections = [source(session, user, unit) for source in sources]
+    may_read_terms = unit.contract is not None and can_read_contract_terms(user, unit.contract)
+    return UnitHistory(view, instances, list(parts), sections, may_read_terms)
+
+
+def unit_changes(session: Session, user: User, unit_id: int, locale: str) -> list[ChangeView]:
+    """The moves of the unit to another contract waiting for a second person."""
+    return [approvals.view_of(session, user, change, locale) for change in approvals.pending_of_unit(session, unit_id)]
 
 
 def list_customers(session: Session, user: User) -> list[Customer]:

@@ -3,8 +3,9 @@ plain values, their bounds, the deposit's balance, and what an approved change d
 apply functions of `app.aftersales.approvals.kinds`).
 
 Terms: warranty and maintenance years, the deposit, the SLA policy and the part prices. A
-deduction from the deposit, or an edit of these on an existing contract, is asked by one
-person and counts only once another of a different group approved it."""
+deduction from the deposit, an edit of these on an existing contract, or moving an existing
+unit to another contract (whose terms it would then have), is asked by one person and counts
+only once another of a different group approved it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.aftersales.approvals.models import PENDING, PendingChange
-from app.aftersales.archive.models import Contract, ContractPartPrice, DepositEntry
+from app.aftersales.archive.models import Contract, ContractPartPrice, DepositEntry, EquipmentUnit
 from app.aftersales.warehouse.models import SparePart
 from app.bpm.errors import Conflict, NotFound
 from app.i18n import translate
@@ -28,7 +29,7 @@ WARRANTY_YEARS = (1, 10)
 MAINTENANCE_YEARS = (1, 10)
 DEPOSIT_MAX = Decimal("10000000")
 PART_PRICE_MAX = Decimal("1000000")
-DEDUCTION, CONTRACT_TERMS = "deposit_deduction", "contract_terms"
+DEDUCTION, CONTRACT_TERMS, UNIT_CONTRACT = "deposit_deduction", "contract_terms", "unit_contract"
 CENT = Decimal("0.01")
 
 
@@ -181,6 +182,25 @@ def apply_terms(session: Session, change: PendingChange, now: datetime) -> None:
         replace_prices(session, contract, {parts[code]: Decimal(price) for code, price in codes.items()})
 
 
+def apply_unit_contract(session: Session, change: PendingChange, now: datetime) -> None:
+    """Put the unit on the asked contract (or none), if it is still on the contract the change
+    was asked from and the asked one is still its customer's."""
+    unit = session.scalars(
+        select(EquipmentUnit)
+        .where(EquipmentUnit.id == change.unit_id)
+        .with_for_update(of=EquipmentUnit)
+        .execution_options(populate_existing=True)
+    ).first()
+    if unit is None:
+        raise NotFound("error.not_found")
+    wanted = change.values.get("contract_id")
+    target = session.get(Contract, wanted) if wanted is not None else None
+    moved = unit.contract_id != change.previous.get("contract_id")
+    if moved or (wanted is not None and (target is None or target.customer_id != unit.customer_id)):
+        raise Conflict("error.unit_contract_changed")
+    unit.contract_id = wanted
+
+
 # what an approver reads ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class DiffRow:
@@ -227,3 +247,12 @@ def deduction_rows(change: PendingChange, locale: str) -> list[DiffRow]:
         ("change.field.amount", f"-{values['amount']}"),
     ]
     return [DiffRow(translate(key, locale), None, str(value)) for key, value in facts if value]
+
+
+def unit_contract_rows(change: PendingChange, locale: str) -> list[DiffRow]:
+    """The unit, and the contract it is on → the one it would move to."""
+    old, new = change.previous.get("contract_number"), change.values.get("contract_number")
+    return [
+        DiffRow(translate("change.field.unit", locale), None, str(change.values.get("serial"))),
+        DiffRow(translate("change.field.contract", locale), _shown("contract", old), _shown("contract", new)),
+    ]

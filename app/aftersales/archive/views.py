@@ -200,6 +200,7 @@ def equipment_unit_page(unit_id: int) -> str:
         letters=letters,
         letter_fields=letter_fields,
         can_edit=can_edit_archive(_user()),
+        pending=archive.unit_changes(session_, _user(), unit_id, current_locale()),
     )
 
 

@@ -143,7 +143,12 @@ def openapi_document(parts: Sequence[OpenApiPart] = ()) -> dict[str, Any]:
                 )
             },
             "/tasks/{id}/draft": {
-                "post": operation("Save form input without completing", body="DataRequest", params=["id"])
+                "post": operation(
+                    "Save form input without completing: only the form's fields, within their string bounds"
+                    " and the data limit, a data URI only in the signature field (400/413 otherwise)",
+                    body="DataRequest",
+                    params=["id"],
+                )
             },
             "/tasks/{id}/complete": {
                 "post": operation("Complete a task with form data", body="DataRequest", params=["id"])

@@ -343,7 +343,8 @@ def unclaim(task_id: str) -> Any:
 @auth_required
 def save_draft(task_id: str) -> Any:
     body = _body(shared(DraftRequest))
-    return jsonify(shared(TaskSummaryOut).dump(tasks.save_draft(db.session(), _user(), task_id, body["data"])))
+    saved = tasks.save_draft(db.session(), _user(), task_id, body["data"], current_locale())
+    return jsonify(shared(TaskSummaryOut).dump(saved))
 
 
 @api_blueprint.post("/tasks/<task_id>/complete")

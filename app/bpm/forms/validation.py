@@ -58,18 +58,47 @@ def _in_years(message: str) -> Any:
     return check
 
 
-def _length_errors(form: FormDefinition, data: dict[str, Any], locale: str) -> FormErrors:
+def _length_errors(form: FormDefinition, data: dict[str, Any], locale: str, draft: bool = False) -> FormErrors:
     """Every string bound the schema sets (free text, e-mail, date or choice alike), and
-    MAX_STRING where it sets none; checked on the raw text, before anything parses it."""
+    MAX_STRING where it sets none; checked on the raw text, before anything parses it. A draft
+    may stay under a minimum, and text left in a field of another type (a number not yet
+    typed right) is held to MAX_STRING."""
     errors: FormErrors = {}
     for spec in form.fields:
         value = data.get(spec.name)
-        if spec.type != "string" or not isinstance(value, str):
+        if not isinstance(value, str) or (spec.type != "string" and not draft):
             continue
-        shortest = spec.min_length or 0
-        longest = spec.max_length if spec.max_length is not None else MAX_STRING
+        shortest = 0 if draft else spec.min_length or 0
+        longest = spec.max_length if spec.type == "string" and spec.max_length is not None else MAX_STRING
         if not shortest <= len(value) <= longest:
             errors[spec.name] = [translate("form.length", locale, min=shortest, max=longest)]
+    return errors
+
+
+def _holds_data_uri(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.lstrip()[:5].lower() == "data:"
+    if isinstance(value, list):
+        return any(_holds_data_uri(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_data_uri(item) for item in value.values())
+    return False
+
+
+def draft_errors(form: FormDefinition | None, data: dict[str, Any], locale: str) -> FormErrors:
+    """What keeps unfinished input from being kept (nothing else is checked: a draft may be
+    half typed): a name the form does not have, a string over the field's bound, and a data
+    URI anywhere but in the form's signature field (the one place a drawing belongs)."""
+    known = form.field_names if form is not None else set()
+    unknown = "form.unknown" if form is not None else "error.task_takes_no_input"
+    errors: FormErrors = {key: [translate(unknown, locale)] for key in sorted(data)[:20] if key not in known}
+    if form is None or errors:
+        return errors
+    errors = _length_errors(form, data, locale, draft=True)
+    signatures = {spec.name for spec in form.fields if spec.widget == "signature"}
+    for name, value in data.items():
+        if name not in signatures and _holds_data_uri(value):
+            errors.setdefault(name, []).append(translate("form.data_uri", locale))
     return errors
 
 

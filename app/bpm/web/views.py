@@ -330,11 +330,11 @@ def task_action(task_id: str) -> Any:
     form = tasks.task_form(session_, user, task_id)
     raw = request.form.to_dict(flat=False)
     data = coerce_html_form(form, raw, _tz()) if form else {}
-    if action == "draft":
-        tasks.save_draft(session_, user, task_id, data)
-        flash(_t("task.draft_saved"), "success")
-        return redirect(url_for("web.task_page", task_id=task_id))
     try:
+        if action == "draft":
+            tasks.save_draft(session_, user, task_id, data, current_locale())
+            flash(_t("task.draft_saved"), "success")
+            return redirect(url_for("web.task_page", task_id=task_id))
         instance = tasks.complete(session_, user, task_id, data, current_locale()).instance
     except FormRejected as err:
         flash(_t("form.has_errors"), "error")

@@ -6,7 +6,7 @@ to these is in plugin.py."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.aftersales.archive.models import EquipmentModel, EquipmentUnit
 from app.aftersales.archive.service import UnitSection
-from app.aftersales.policies import can_use_parts
+from app.aftersales.policies import can_read_contract_terms, can_use_parts
 from app.aftersales.rules.sla import REPORTED, SEED_POLICY, PolicyError, SlaPolicy
 from app.aftersales.rules.warranty import coverage
 from app.aftersales.warehouse import service as warehouse
@@ -221,6 +221,7 @@ class RequestView:
     record: ServiceRecord | None
     parts: list[PartMovement]
     loans: list[Loan]
+    may_read_terms: bool = False  # the contract's deposit page is the reader's to open
 
 
 def get_request(session: Session, user: User, request_id: int) -> ServiceRequest:
@@ -233,7 +234,9 @@ def get_request(session: Session, user: User, request_id: int) -> ServiceRequest
 
 def request_view(session: Session, user: User, request_id: int, now: datetime | None = None) -> RequestView:
     request = get_request(session, user, request_id)
-    return _view(session, request, now or utcnow())
+    view = _view(session, request, now or utcnow())
+    contract = request.contract
+    return replace(view, may_read_terms=contract is not None and can_read_contract_terms(user, contract))
 
 
 def _view(session: Session, request: ServiceRequest, now: datetime) -> RequestView:

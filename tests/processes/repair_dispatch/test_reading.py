@@ -4,6 +4,7 @@ who may report; a repair task shows the fault and whom to call."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from app.bpm.errors import NotFound
 from app.processes.repair_dispatch import service as requests_service
 from app.processes.repair_dispatch.service import FaultReport
 from harness.apps import user
+from harness.http_client import call, login
 from harness.servers import LiveServer
 from harness.web_client import WebClient
 
@@ -71,3 +73,29 @@ def test_a_repair_task_shows_the_fault_and_whom_to_call(session: Session) -> Non
     facts = {f.label: f.value for f in view.context.facts}
     assert facts["故障描述"] == "卡纸，无法复印" and facts["联系电话"] == "0759-1234567"
     assert "SN-C3000-0004" in facts["设备"]
+
+
+def test_links_to_the_contract_page_are_shown_only_to_who_may_read_its_terms(live_server: LiveServer) -> None:
+    """QC saw 质保金台账 on a unit's page and engineers on a request's, and got 403 following it:
+    the link is there only for readers of contract terms (`can_read_contract_terms`)."""
+    deposit_link = re.compile(r'href="/contracts/\d+/deposit"')
+    qc = WebClient(live_server.url)
+    qc.login("qc1")
+    sales = WebClient(live_server.url)
+    sales.login("sales1")
+    status, page = qc.get("/equipment/4")  # SN-C3000-0004, on contract HT-2023-045
+    assert status == 200 and "HT-2023-045" in page and not deposit_link.search(page)
+    status, page = sales.get("/equipment/4")
+    link = deposit_link.search(page)
+    assert status == 200 and link is not None
+    assert sales.get(link.group(0)[6:-1])[0] == 200 and qc.get(link.group(0)[6:-1])[0] == 403
+    token = login(live_server.url, "after_sales1")
+    body = {"equipment_id": 4, "channel": "phone", "description": "卡纸"}
+    status, created = call(live_server.url, "POST", "/api/v1/service-requests", body, token=token)
+    assert status == 201, created
+    engineer = WebClient(live_server.url)
+    engineer.login("engineers1")
+    status, page = engineer.get(f"/service-requests/{created['id']}")
+    assert status == 200 and not deposit_link.search(page)
+    status, page = sales.get(f"/service-requests/{created['id']}")
+    assert status == 200 and deposit_link.search(page)
