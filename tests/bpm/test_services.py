@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.bpm import audit, definitions, instances, tasks, timers
+from app.bpm import audit, definitions, history_text, instances, tasks, timers
 from app.bpm.errors import Conflict, DeploymentRejected, Forbidden, FormRejected, NotFound
 from app.bpm.models import AuditEvent, HumanTask, ProcessInstance, ProcessTimer
 from app.bpm.policies import CONSOLE
@@ -274,3 +275,41 @@ def test_a_token_names_its_active_user_with_groups_until_it_expires(session: Ses
     session.get(User, found.id).active = False  # type: ignore[union-attr]
     session.commit()
     assert users.user_for_token(session, lonely, now=T0) is None  # deactivated
+
+
+def test_history_reads_by_the_forms_titles_types_and_the_office_time(session: Session) -> None:
+    """Issue 13: task titles, field titles, option labels, yes/no, local times; no raw keys."""
+    instance_id, task = _start(session)
+    desk = user(session, "after_sales1")
+    tasks.complete(session, desk, task.id, {**REGISTER, "received_at": "2026-11-27T00:30:00Z"}, "zh_CN", now=T0)
+    [contact] = instances.open_tasks(session, instance_id)
+    contact_data = {"contacted_at": "2026-11-27T09:00:00+08:00", "contact_method": "visit", "contact_notes": "已联系"}
+    tasks.complete(session, desk, contact.id, contact_data, "zh_CN", now=T0)
+    [confirm] = instances.open_tasks(session, instance_id)
+    tasks.complete(session, desk, confirm.id, {"confirmed": True, "confirmation_notes": "属实"}, "zh_CN", now=T0)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    shown = history_text.readable_history(session, instances.history(session, instance_id), "zh_CN", shanghai)
+    registered, contacted, confirmed = (e for e in shown if e.event.action == "task_completed")
+    assert registered.task == "登记客户投诉" and contacted.task == "第一时间联系客户"
+    fields = {c.label: c.new for c in registered.changes}
+    assert fields["投诉分类"] == "质量异常" and fields["接到投诉时间"] == "2026-11-27 08:30"
+    assert fields["数量"] == "10" and fields["交运日期"] == "2026-10-01"
+    assert "complaint_class" not in fields and "quality" not in fields.values()
+    assert {c.label: c.new for c in contacted.changes}["联系时间"] == "2026-11-27 09:00"
+    assert {c.label: c.new for c in confirmed.changes}["投诉成立"] == "是"
+    assert "True" not in confirmed.changes_text()
+    english = history_text.readable_history(session, instances.history(session, instance_id), "en", shanghai)
+    assert english[1].task != "登记客户投诉" and "2026-11-27 08:30" in english[1].changes_text()
+
+
+def test_history_shows_nested_data_as_labelled_local_lists_and_pictures_as_a_marker(session: Session) -> None:
+    instance_id, _ = _start(session)
+    instance = session.get(ProcessInstance, instance_id)
+    assert instance is not None
+    labels = {"response": "clock.response"}
+    text = history_text.DataText(instance.definition, "zh_CN", ZoneInfo("Asia/Shanghai"), labels)
+    sla = {"response": {"starts_at": "2026-11-27T01:00:00+00:00", "due_at": "2026-11-27T02:00:00+00:00"}}
+    assert text.label("sla") == "服务时限"
+    assert text.value("sla", sla) == "响应（截止时间: 2026-11-27 10:00；开始计时: 2026-11-27 09:00）"
+    assert text.value("customer_signature", "data:image/png;base64,iVBORw0KGgo=") == "（签名图片）"
+    assert text.value("approval", {"approved": False}).endswith(": 否")

@@ -30,7 +30,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.bpm import access, definitions, instances, tasks, users
+from app.bpm import access, definitions, history_text, instances, tasks, users
 from app.bpm.clock import utcnow
 from app.bpm.db import db
 from app.bpm.engine import DeployOptions
@@ -385,7 +385,7 @@ def instance_page(instance_id: int) -> str:
         "instance.html",
         view=view,
         instance=view.instance,
-        history=history,
+        history=history_text.readable_history(session_, history, current_locale(), _tz()),
         actors=sorted({e.actor_name for e in view.history}),
         actions=sorted({e.action for e in view.history}),
         elements=sorted(
@@ -425,7 +425,8 @@ def instance_history_export(instance_id: int, fmt: str) -> Response:
 def _history_download(events: list[Any], filename: str, fmt: str) -> Response:
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
-        return Response(history_csv(events), mimetype="text/csv", headers=disposition)
+        shown = history_text.readable_history(db.session(), events, current_locale(), _tz())
+        return Response(history_csv(shown, current_locale(), _tz()), mimetype="text/csv", headers=disposition)
     if fmt == "json":
         body = json.dumps([event_row(e) for e in events], ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/json", headers=disposition)
