@@ -177,3 +177,20 @@ def data_diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, 
 
 
 _MISSING = object()
+IMAGE_MARKER = "[image]"  # what an event keeps in place of a drawing or picture
+
+
+def without_images(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with every `data:` URI (a drawn signature, a photo), however deep, replaced by
+    `IMAGE_MARKER`: the trail says a picture was there without holding it."""
+    return {key: _no_image(value) for key, value in data.items()}
+
+
+def _no_image(value: Any) -> Any:
+    if isinstance(value, str) and value[:5].lower() == "data:":
+        return IMAGE_MARKER
+    if isinstance(value, dict):
+        return without_images(value)
+    if isinstance(value, list):
+        return [_no_image(v) for v in value]
+    return value

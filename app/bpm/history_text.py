@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bpm import definitions
+from app.bpm.audit import IMAGE_MARKER
 from app.bpm.forms import FieldSpec
 from app.bpm.models import AuditEvent, ProcessDefinition, ProcessInstance
 from app.bpm.plugins import plugin_for
@@ -25,7 +26,7 @@ IMAGE_PREFIX = "data:image/"
 
 
 def is_image(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(IMAGE_PREFIX)
+    return isinstance(value, str) and (value.startswith(IMAGE_PREFIX) or value == IMAGE_MARKER)
 
 
 @dataclass(frozen=True)

@@ -208,8 +208,8 @@ def save_draft(
         instance_id=task.instance_id,
         task_id=task.id,
         element_id=task.element_id,
-        before=old,
-        after=new,
+        before=audit.without_images(old),
+        after=audit.without_images(new),
     )
     session.commit()
     return task
