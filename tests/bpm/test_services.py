@@ -327,3 +327,51 @@ def test_history_shows_nested_data_as_labelled_local_lists_and_pictures_as_a_mar
     assert text.value("sla", sla) == "响应（截止时间: 2026-11-27 10:00；开始计时: 2026-11-27 09:00）"
     assert text.value("customer_signature", "data:image/png;base64,iVBORw0KGgo=") == "（签名图片）"
     assert text.value("approval", {"approved": False}).endswith(": 否")
+
+
+_TO_APPROVALS: list[tuple[str, dict[str, object]]] = [
+    ("register_complaint", REGISTER),
+    (
+        "contact_customer",
+        {"contacted_at": "2026-11-27T09:00:00+08:00", "contact_method": "phone", "contact_notes": "已联系"},
+    ),
+    ("confirm_complaint", {"confirmed": True, "confirmation_notes": "属实"}),
+    (
+        "analyse_complaint",
+        {
+            "cause": "定影组件老化",
+            "responsible_department": "technical",
+            "our_responsibility": True,
+            "severity": "severe",
+            "evidence": "现场检查",
+        },
+    ),
+    ("fill_handling_form", {"problem_summary": "卡纸", "impact": "停机"}),
+    ("propose_technical_measures", {"measures": "更换定影组件", "estimated_days": 2}),
+    ("propose_production_measures", {"measures": "加强来料检验", "estimated_days": 3}),
+    ("agree_solution", {"solution": "免费更换"}),
+    ("negotiate_with_customer", {"customer_agreed": True, "negotiation_notes": "同意"}),
+]
+
+
+def _complete_step(session: Session, instance_id: int, element_id: str, data: dict[str, object]) -> AuditEvent:
+    [step] = [t for t in instances.open_tasks(session, instance_id) if t.element_id == element_id]
+    tasks.complete(session, user(session, f"{step.candidate_group}1"), step.id, data, "zh_CN", now=T0)
+    return [e for e in instances.history(session, instance_id) if e.task_id == step.id][-1]
+
+
+def test_parallel_approvals_each_record_only_their_own_result(session: Session) -> None:
+    """Issue 13: a branch's data lacks the other branches' results; its completion must not
+    read as if it removed them (nor the join as if it added them again)."""
+    instance_id, _ = _start(session)
+    for element_id, data in _TO_APPROVALS:
+        _complete_step(session, instance_id, element_id, data)
+    approval = {"approved": True, "comment": "同意"}
+    technical = _complete_step(session, instance_id, "approve_technical", approval)
+    assert (technical.data_before, technical.data_after) == ({}, {"approval_technical": approval})
+    sales = _complete_step(session, instance_id, "approve_sales", approval)
+    assert (sales.data_before, sales.data_after) == ({}, {"approval_sales": approval})
+    production = _complete_step(session, instance_id, "approve_production", approval)  # the join fires
+    assert production.data_before == {} and set(production.data_after or {}) == {"approval_production"}
+    assert audit.step_diff({"a": 1, "b": 2}, {"b": 1}, {"b": 3}) == ({"b": 1}, {"b": 3})
+    assert audit.step_diff({"a": 1, "b": 2}, {"a": 1, "b": 2}, {"b": 2}) == ({"a": 1}, {})  # a real removal
