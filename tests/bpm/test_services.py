@@ -375,3 +375,40 @@ def test_parallel_approvals_each_record_only_their_own_result(session: Session) 
     assert production.data_before == {} and set(production.data_after or {}) == {"approval_production"}
     assert audit.step_diff({"a": 1, "b": 2}, {"b": 1}, {"b": 3}) == ({"b": 1}, {"b": 3})
     assert audit.step_diff({"a": 1, "b": 2}, {"a": 1, "b": 2}, {"b": 2}) == ({"a": 1}, {})  # a real removal
+
+
+def test_version_comparison_ignores_attribute_order_and_whitespace_and_names_the_property(  # type: ignore[no-untyped-def]
+    session: Session, app
+) -> None:
+    """Issue 13: a diagram saved by another tool (attributes reordered, re-indented) changes
+    nothing; a changed condition is reported as the condition."""
+    from app.bpm.forms import read_forms_dir
+
+    config = app.config["SHOUHOU"]
+    forms = read_forms_dir(config.forms_dir)
+    xml = (config.bpmn_dir / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    flow = 'id="flow_split_approval_to_approve_sales" sourceRef="split_approval" targetRef="approve_sales"'
+    condition = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">customer_agreed</bpmn:conditionExpression>'
+    reordered = (
+        xml.replace(
+            flow, 'targetRef="approve_sales" sourceRef="split_approval"   id="flow_split_approval_to_approve_sales"'
+        )
+        .replace(condition, condition.replace(">customer_agreed<", ">\n        customer_agreed\n      <"))
+        .replace(
+            '<spiffworkflow:property name="resultKey" value="approval_technical" />',
+            '<spiffworkflow:property   value="approval_technical"\n name="resultKey"/>',
+        )
+    )
+    assert reordered != xml
+    first = definitions.latest(session, "complaint_handling").version
+    second = definitions.deploy(session, reordered.encode(), forms, CONSOLE).definition.version
+    assert second == first + 1
+    assert definitions.diff_versions(session, "complaint_handling", first, second).changes == []
+    changed = reordered.replace("\n        customer_agreed\n", "customer_agreed == True")
+    third = definitions.deploy(session, changed.encode(), forms, CONSOLE).definition.version
+    [change] = definitions.diff_versions(session, "complaint_handling", second, third).changes
+    assert (change.element_id, change.change, change.what) == (
+        "flow_gw_customer_agreed_to_split_approval",
+        "changed",
+        ["condition"],
+    )

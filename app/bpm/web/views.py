@@ -42,7 +42,7 @@ from app.bpm.modules import installed
 from app.bpm.plugins import plugin_for
 from app.bpm.policies import can_deploy, can_retry
 from app.config import PROJECT_ROOT, Config
-from app.i18n import translate
+from app.i18n import MESSAGES, translate
 
 from .exports import event_row, history_csv
 from .locale import current_locale
@@ -101,6 +101,7 @@ def _template_helpers() -> dict[str, Any]:
     user = g.get("user")
     return {
         "_": _t,
+        "has_message": lambda key: key in MESSAGES,
         "nav_items": installed().nav,
         "may_deploy": user is not None and can_deploy(user),
         "may_retry": user is not None and can_retry(user),
