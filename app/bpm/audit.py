@@ -176,4 +176,39 @@ def data_diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, 
     )
 
 
+def step_diff(
+    before: dict[str, Any], seen: dict[str, Any], after: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What one step changed. `before` is the instance's data before the step (as the latest
+    finished task left it, perhaps in another parallel branch), `seen` the data the step's task
+    started from (its own branch's), `after` the instance's data after the step. A field counts
+    only when its new value differs from both: a parallel branch's fields that this branch never
+    had are neither removed (its branch's data lacks them) nor added again (a join merged them).
+    The old value is the one the step saw."""
+    keys = sorted(
+        k
+        for k in before.keys() | seen.keys() | after.keys()
+        if after.get(k, _MISSING) != before.get(k, _MISSING) and after.get(k, _MISSING) != seen.get(k, _MISSING)
+    )
+    old = {k: seen[k] if k in seen else before[k] for k in keys if k in seen or k in before}
+    return old, {k: after[k] for k in keys if k in after}
+
+
 _MISSING = object()
+IMAGE_MARKER = "[image]"  # what an event keeps in place of a drawing or picture
+
+
+def without_images(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with every `data:` URI (a drawn signature, a photo), however deep, replaced by
+    `IMAGE_MARKER`: the trail says a picture was there without holding it."""
+    return {key: _no_image(value) for key, value in data.items()}
+
+
+def _no_image(value: Any) -> Any:
+    if isinstance(value, str) and value[:5].lower() == "data:":
+        return IMAGE_MARKER
+    if isinstance(value, dict):
+        return without_images(value)
+    if isinstance(value, list):
+        return [_no_image(v) for v in value]
+    return value

@@ -461,7 +461,7 @@ class ElementChange:
     kind: str
     name: str
     change: str  # added | removed | changed
-    what: list[str]  # for changed: name, lane, details
+    what: list[str]  # for changed: kind, name, lane, then the properties that differ (condition, timer…)
 
 
 @dataclass(frozen=True)
@@ -493,6 +493,8 @@ def diff_versions(session: Session, process_id: str, old_version: int, new_versi
         elif b is None and a is not None:
             changes.append(ElementChange(element_id, a.kind, a.name, "removed", []))
         elif a is not None and b is not None and a != b:
-            what = [field for field in ("kind", "name", "lane", "detail") if getattr(a, field) != getattr(b, field)]
+            what = [field for field in ("kind", "name", "lane") if getattr(a, field) != getattr(b, field)]
+            names = a.properties.keys() | b.properties.keys()
+            what += sorted(n for n in names if a.properties.get(n) != b.properties.get(n))
             changes.append(ElementChange(element_id, b.kind, b.name or a.name, "changed", what))
     return VersionDiff(old, new, changes)

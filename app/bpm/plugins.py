@@ -131,6 +131,11 @@ class ProcessPlugin(Generic[CaseT]):
     # A process whose instances only its own intake page may start (it prepares their data,
     # such as deadlines computed from a contract): that page's endpoint.
     intake_endpoint: str | None = None
+    # Message keys naming data the forms do not name (what the process computes), for the
+    # history; otherwise `data.<key>` when the catalogue has it.
+    data_labels: Mapping[str, str] = field(default_factory=dict)
+    # The catalogue prefix of a key's values (`channel` -> `channel.` reads `visit` as `channel.visit`).
+    data_values: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for table in ("choices", "before_complete", "after_passing"):

@@ -409,8 +409,8 @@ def save_draft(
         instance_id=task.instance_id,
         task_id=task.id,
         element_id=task.element_id,
-        before=old,
-        after=new,
+        before=audit.without_images(old),
+        after=audit.without_images(new),
     )
     session.commit()
     return task
@@ -449,10 +449,11 @@ def complete(
     check_data_keys(clean)
     context = StepContext(session, instance, user, now, locale, dict(clean), element_id=task.element_id)
     clean = plugin_for(session, instance.process_id).prepare_completion(context)
-    before = dict(instance.data)
     try:
         run = ProcessRun.load(loaded.model, instance.state)
+        before = {**run.known_data(), **instance.data}  # every branch's, not just the latest's
         previous = run.open_work().without(task_ids=[task.id])  # this task is settled below
+        seen = run.task_data(task.id)  # its branch's data (parallel branches differ)
         run.complete_user_task(task.id, clean, now=now)
     except TaskNotReady:
         raise Conflict("error.conflict") from None
@@ -468,11 +469,12 @@ def complete(
         instance_id=instance.id,
         task_id=task.id,
         element_id=task.element_id,
-        details={"form": clean},
+        details={"form": audit.without_images(clean)},
     )
     try:
         open_now = save_run(session, instance, run, loaded, now, user, previous, writes, locale)  # may complete it
-        event["data_before"], event["data_after"] = audit.data_diff(before, instance.data)
+        old, new = audit.step_diff(before, seen, instance.data)
+        event["data_before"], event["data_after"] = audit.without_images(old), audit.without_images(new)
         writes.apply(session)
         session.commit()
     except StaleDataError:  # saved by someone else since it was loaded (a timer, say)

@@ -211,8 +211,12 @@ def test_auditor_searches_by_business_data_and_exports_the_result(live_server: L
     status, page = web.get(f"/instances?q={quote('区政务服务中心')}&process_id=repair_dispatch")
     assert status == 200 and f"#{request['process_instance_id']}" in page
     status, csv_text = web.get(f"/instances/history.csv?q={quote(request['number'])}")
-    assert status == 200 and csv_text.splitlines()[0].lstrip("\ufeff").startswith("seq,instance_id,at,actor")
-    assert "service_request_reported" in csv_text and "'=" not in csv_text.split("\n", 1)[0]
+    assert status == 200 and csv_text.splitlines()[0].lstrip("\ufeff").startswith("序号,流程实例,时间,操作人")
+    assert "登记报修" in csv_text and "'=" not in csv_text.split("\n", 1)[0]
+    assert "服务时限: 到场（截止时间: " in csv_text and "；响应（截止时间: " in csv_text  # labelled local times
+    assert "报修渠道: 来人" in csv_text and "服务时限: 到场（" in csv_text
+    assert "{'" not in csv_text and "+00:00" not in csv_text and "True" not in csv_text
+    assert "业务编号: SN-GATE-0005" in csv_text and "business_key" not in csv_text
     status, json_text = web.get(f"/instances/history.json?q={quote(request['number'])}")
     events = json.loads(json_text)
     assert status == 200 and {e["instance_id"] for e in events} == {request["process_instance_id"]}

@@ -443,3 +443,24 @@ def test_every_deploy_problem_has_a_title_in_both_languages() -> None:
     assert len(codes) > 25
     missing = sorted(c for c in codes if set(MESSAGES.get(f"problem.{c}", {})) != {"zh_CN", "en"})
     assert missing == []
+
+
+def test_a_branch_sees_its_own_data_and_known_data_holds_every_branch(complaint) -> None:  # type: ignore[no-untyped-def]
+    run = ProcessRun.start(complaint, {}, now=T0)
+    for element, data in [
+        ("register_complaint", {}),
+        ("contact_customer", {}),
+        ("confirm_complaint", {"confirmed": True}),
+        ("analyse_complaint", {"our_responsibility": True, "severity": "severe"}),
+        ("fill_handling_form", {}),
+        ("propose_technical_measures", {}),
+        ("propose_production_measures", {}),
+        ("agree_solution", {}),
+        ("negotiate_with_customer", {"customer_agreed": True}),
+        ("approve_technical", {"approved": True}),
+    ]:
+        run = _complete(run, element, data)
+    sales = next(t for t in run.ready_tasks() if t.element_id == "approve_sales")
+    assert "approval_technical" not in run.task_data(sales.task_id)  # its branch split before
+    assert run.known_data()["approval_technical"] == {"approved": True}
+    assert run.known_data()["customer_agreed"] is True

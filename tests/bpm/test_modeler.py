@@ -121,6 +121,7 @@ def test_versions_diff_retire_and_reinstate(base: str, owner: WebClient) -> None
     status, page = owner.get(f"/processes/complaint_handling/diff?old={new - 1}&new={new}")
     assert status == 200 and 'data-element-id="confirm_complaint"' in page and "确认投诉问题（新）" in page
     assert page.count('<tr class="diff-') == 1  # only that element changed
+    assert '<span class="diff-what">(名称)</span>' in page  # which property changed (issue 13)
     assert owner.get(f"/processes/complaint_handling/versions/{new}/diagram.bpmn")[1].count("确认投诉问题（新）") == 1
 
     desk = login(base, "after_sales1")

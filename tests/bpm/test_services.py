@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.bpm import audit, definitions, instances, tasks, timers
+from app.bpm import audit, definitions, history_text, instances, tasks, timers
 from app.bpm.errors import Conflict, DeploymentRejected, Forbidden, FormRejected, NotFound
 from app.bpm.models import AuditEvent, HumanTask, ProcessInstance, ProcessTimer
 from app.bpm.policies import CONSOLE
@@ -102,6 +103,20 @@ def test_a_draft_keeps_the_forms_fields_and_refuses_others(session: Session) -> 
     view = tasks.task_view(session, worker, task.id)
     assert view.data["customer"] == "半填"  # the refused draft kept nothing
     assert "evil" not in view.data
+
+
+def test_a_draft_event_records_that_a_picture_was_drawn_not_the_picture(session: Session) -> None:
+    """Issue 13: the draft keeps the drawing for the page; its audit event holds a marker."""
+    instance_id, task = _start(session)
+    drawing = "data:image/png;base64," + "iVBORw0KGgo" * 200
+    tasks.save_draft(session, user(session, "after_sales1"), task.id, {"customer": "半填", "description": drawing})
+    assert tasks.task_view(session, user(session, "after_sales1"), task.id).data["description"] == drawing
+    [event] = [e for e in instances.history(session, instance_id) if e.action == "task_draft_saved"]
+    assert event.data_after == {"customer": "半填", "description": audit.IMAGE_MARKER}
+    assert "base64" not in str(event.data_before) + str(event.data_after) + str(event.details)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    [shown] = history_text.readable_history(session, [event], "zh_CN", shanghai)
+    assert "（签名图片）" in shown.changes_text()
 
 
 def test_timer_fires_once_and_escalates_to_leads_p5(session: Session) -> None:
@@ -278,3 +293,126 @@ def test_a_token_names_its_active_user_with_groups_until_it_expires(session: Ses
     session.get(User, found.id).active = False  # type: ignore[union-attr]
     session.commit()
     assert users.user_for_token(session, lonely, now=T0) is None  # deactivated
+
+
+def test_history_reads_by_the_forms_titles_types_and_the_office_time(session: Session) -> None:
+    """Issue 13: task titles, field titles, option labels, yes/no, local times; no raw keys."""
+    instance_id, task = _start(session)
+    desk = user(session, "after_sales1")
+    tasks.complete(session, desk, task.id, {**REGISTER, "received_at": "2026-11-27T00:30:00Z"}, "zh_CN", now=T0)
+    [contact] = instances.open_tasks(session, instance_id)
+    contact_data = {"contacted_at": "2026-11-27T09:00:00+08:00", "contact_method": "visit", "contact_notes": "已联系"}
+    tasks.complete(session, desk, contact.id, contact_data, "zh_CN", now=T0)
+    [confirm] = instances.open_tasks(session, instance_id)
+    tasks.complete(session, desk, confirm.id, {"confirmed": True, "confirmation_notes": "属实"}, "zh_CN", now=T0)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    shown = history_text.readable_history(session, instances.history(session, instance_id), "zh_CN", shanghai)
+    registered, contacted, confirmed = (e for e in shown if e.event.action == "task_completed")
+    assert registered.task == "登记客户投诉" and contacted.task == "第一时间联系客户"
+    fields = {c.label: c.new for c in registered.changes}
+    assert fields["投诉分类"] == "质量异常" and fields["接到投诉时间"] == "2026-11-27 08:30"
+    assert fields["数量"] == "10" and fields["交运日期"] == "2026-10-01"
+    assert "complaint_class" not in fields and "quality" not in fields.values()
+    assert {c.label: c.new for c in contacted.changes}["联系时间"] == "2026-11-27 09:00"
+    assert {c.label: c.new for c in confirmed.changes}["投诉成立"] == "是"
+    assert "True" not in confirmed.changes_text()
+    english = history_text.readable_history(session, instances.history(session, instance_id), "en", shanghai)
+    assert english[1].task != "登记客户投诉" and "2026-11-27 08:30" in english[1].changes_text()
+
+
+def test_history_shows_nested_data_as_labelled_local_lists_and_pictures_as_a_marker(session: Session) -> None:
+    instance_id, _ = _start(session)
+    instance = session.get(ProcessInstance, instance_id)
+    assert instance is not None
+    labels = {"response": "clock.response"}
+    text = history_text.DataText(instance.definition, "zh_CN", ZoneInfo("Asia/Shanghai"), labels)
+    sla = {"response": {"starts_at": "2026-11-27T01:00:00+00:00", "due_at": "2026-11-27T02:00:00+00:00"}}
+    assert text.label("sla") == "服务时限"
+    assert text.value("sla", sla) == "响应（截止时间: 2026-11-27 10:00；开始计时: 2026-11-27 09:00）"
+    assert text.value("customer_signature", "data:image/png;base64,iVBORw0KGgo=") == "（签名图片）"
+    assert text.value("approval", {"approved": False}).endswith(": 否")
+
+
+_TO_APPROVALS: list[tuple[str, dict[str, object]]] = [
+    ("register_complaint", REGISTER),
+    (
+        "contact_customer",
+        {"contacted_at": "2026-11-27T09:00:00+08:00", "contact_method": "phone", "contact_notes": "已联系"},
+    ),
+    ("confirm_complaint", {"confirmed": True, "confirmation_notes": "属实"}),
+    (
+        "analyse_complaint",
+        {
+            "cause": "定影组件老化",
+            "responsible_department": "technical",
+            "our_responsibility": True,
+            "severity": "severe",
+            "evidence": "现场检查",
+        },
+    ),
+    ("fill_handling_form", {"problem_summary": "卡纸", "impact": "停机"}),
+    ("propose_technical_measures", {"measures": "更换定影组件", "estimated_days": 2}),
+    ("propose_production_measures", {"measures": "加强来料检验", "estimated_days": 3}),
+    ("agree_solution", {"solution": "免费更换"}),
+    ("negotiate_with_customer", {"customer_agreed": True, "negotiation_notes": "同意"}),
+]
+
+
+def _complete_step(session: Session, instance_id: int, element_id: str, data: dict[str, object]) -> AuditEvent:
+    [step] = [t for t in instances.open_tasks(session, instance_id) if t.element_id == element_id]
+    tasks.complete(session, user(session, f"{step.candidate_group}1"), step.id, data, "zh_CN", now=T0)
+    return [e for e in instances.history(session, instance_id) if e.task_id == step.id][-1]
+
+
+def test_parallel_approvals_each_record_only_their_own_result(session: Session) -> None:
+    """Issue 13: a branch's data lacks the other branches' results; its completion must not
+    read as if it removed them (nor the join as if it added them again)."""
+    instance_id, _ = _start(session)
+    for element_id, data in _TO_APPROVALS:
+        _complete_step(session, instance_id, element_id, data)
+    approval = {"approved": True, "comment": "同意"}
+    technical = _complete_step(session, instance_id, "approve_technical", approval)
+    assert (technical.data_before, technical.data_after) == ({}, {"approval_technical": approval})
+    sales = _complete_step(session, instance_id, "approve_sales", approval)
+    assert (sales.data_before, sales.data_after) == ({}, {"approval_sales": approval})
+    production = _complete_step(session, instance_id, "approve_production", approval)  # the join fires
+    assert production.data_before == {} and set(production.data_after or {}) == {"approval_production"}
+    assert audit.step_diff({"a": 1, "b": 2}, {"b": 1}, {"b": 3}) == ({"b": 1}, {"b": 3})
+    assert audit.step_diff({"a": 1, "b": 2}, {"a": 1, "b": 2}, {"b": 2}) == ({"a": 1}, {})  # a real removal
+
+
+def test_version_comparison_ignores_attribute_order_and_whitespace_and_names_the_property(  # type: ignore[no-untyped-def]
+    session: Session, app
+) -> None:
+    """Issue 13: a diagram saved by another tool (attributes reordered, re-indented) changes
+    nothing; a changed condition is reported as the condition."""
+    from app.bpm.forms import read_forms_dir
+
+    config = app.config["SHOUHOU"]
+    forms = read_forms_dir(config.forms_dir)
+    xml = (config.bpmn_dir / "complaint_handling.bpmn").read_text(encoding="utf-8")
+    flow = 'id="flow_split_approval_to_approve_sales" sourceRef="split_approval" targetRef="approve_sales"'
+    condition = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">customer_agreed</bpmn:conditionExpression>'
+    reordered = (
+        xml.replace(
+            flow, 'targetRef="approve_sales" sourceRef="split_approval"   id="flow_split_approval_to_approve_sales"'
+        )
+        .replace(condition, condition.replace(">customer_agreed<", ">\n        customer_agreed\n      <"))
+        .replace(
+            '<spiffworkflow:property name="resultKey" value="approval_technical" />',
+            '<spiffworkflow:property   value="approval_technical"\n name="resultKey"/>',
+        )
+    )
+    assert reordered != xml
+    first = definitions.latest(session, "complaint_handling").version
+    second = definitions.deploy(session, reordered.encode(), forms, CONSOLE).definition.version
+    assert second == first + 1
+    assert definitions.diff_versions(session, "complaint_handling", first, second).changes == []
+    changed = reordered.replace("\n        customer_agreed\n", "customer_agreed == True")
+    third = definitions.deploy(session, changed.encode(), forms, CONSOLE).definition.version
+    [change] = definitions.diff_versions(session, "complaint_handling", second, third).changes
+    assert (change.element_id, change.change, change.what) == (
+        "flow_gw_customer_agreed_to_split_approval",
+        "changed",
+        ["condition"],
+    )

@@ -63,8 +63,12 @@ def test_auditor_exports_an_instances_history(live_server: LiveServer, app: Flas
     assert status == 200 and page.count('class="event"') == 1
     status, text = auditor.get(f"/instances/{instance['id']}/history.csv")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert [r["action"] for r in rows] == ["instance_started", "task_completed"]
-    assert json.loads(rows[1]["data_after"])["customer"].startswith("=HYPERLINK")  # inside JSON: inert
+    assert [r["操作"] for r in rows] == ["发起流程", "完成任务"]  # read as the page reads (issue 13)
+    assert rows[1]["任务"] == "登记客户投诉" and rows[1]["时间"].count(":") == 2  # a title, a local time
+    changes = rows[1]["数据变更"]
+    assert "客户名称: =HYPERLINK" in changes and changes[0] != "="  # behind its label: inert
+    assert "投诉分类: 质量异常" in changes and "complaint_class" not in text
+    assert 'class="task">登记客户投诉</td>' in page and "<code>customer</code>" not in page
     status, text = auditor.get(f"/instances/{instance['id']}/history.json?action=task_completed")
     [event] = json.loads(text)
     assert event["actor"] == "after_sales1" and event["hash"] is None  # recorded, not chained yet

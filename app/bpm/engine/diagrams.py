@@ -7,6 +7,7 @@ plain dataclasses: the process id and name, each user task's lane, form and due 
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -753,13 +754,15 @@ def _check_timer(task_spec: Any, element_id: str | None) -> list[DiagramProblem]
 @dataclass(frozen=True)
 class ElementSignature:
     """What an element is and does, for comparing two versions of a diagram: its kind, name,
-    lane, and a canonical text of its attributes, properties, conditions and timer values."""
+    lane, and its other properties by name (attributes, condition, timer, form, script, the
+    extension properties), each as a canonical text: attribute order and whitespace do not
+    count."""
 
     element_id: str
     kind: str
     name: str
     lane: str | None
-    detail: str
+    properties: dict[str, str]
 
 
 _DI_NS = (
@@ -805,20 +808,71 @@ def element_signatures(content: bytes) -> dict[str, ElementSignature]:
             kind=qname.localname,
             name=element.get("name") or "",
             lane=lanes.get(element_id),
-            detail=_canonical(element),
+            properties=_properties(element),
         )
     return found
 
 
-def _canonical(element: etree._Element) -> str:
-    """Attributes and nested content except child elements that have their own ids (compared
-    on their own) and the incoming/outgoing bookkeeping."""
-    parts = [f"{k}={v}" for k, v in sorted(element.attrib.items()) if k != "id"]
+_PROPERTY_NAMES = {
+    "conditionExpression": "condition",
+    "timerEventDefinition": "timer",
+    "formJsonSchemaFilename": "form",
+    "preScript": "script",
+    "postScript": "script",
+}
+_SCRIPTS = ("script", "preScript", "postScript")
+
+
+def _properties(element: etree._Element) -> dict[str, str]:
+    """The element's attributes (but its id and name) and nested content, except child
+    elements that have their own ids (compared on their own) and the incoming/outgoing
+    bookkeeping; named as people know them (`condition`, `timer`, `form`, `script`, an
+    extension property's own name)."""
+    found: dict[str, list[str]] = {}
+    for key, value in element.attrib.items():
+        local = etree.QName(key).localname
+        if local not in ("id", "name"):
+            found.setdefault(local, []).append(" ".join(value.split()))
     for child in element:
         if not isinstance(child.tag, str):
             continue
         local = etree.QName(child).localname
         if local in _IGNORED_CHILDREN or (child.get("id") and local in _FLOW_NODES | {"sequenceFlow", "laneSet"}):
             continue
-        parts.append(etree.tostring(child, method="c14n").decode("utf-8"))
-    return "\n".join(parts)
+        if local == "extensionElements":
+            _extension_properties(child, found)
+            continue
+        found.setdefault(_PROPERTY_NAMES.get(local, local), []).append(_canonical(child))
+    return {name: "\n".join(sorted(values)) for name, values in found.items()}
+
+
+def _extension_properties(extensions: etree._Element, found: dict[str, list[str]]) -> None:
+    for extension in extensions:
+        if not isinstance(extension.tag, str):
+            continue
+        local = etree.QName(extension).localname
+        if local != "properties":
+            found.setdefault(_PROPERTY_NAMES.get(local, local), []).append(_canonical(extension))
+            continue
+        for prop in extension:
+            if isinstance(prop.tag, str) and prop.get("name"):
+                name = prop.get("name") or ""
+                found.setdefault(_PROPERTY_NAMES.get(name, name), []).append(
+                    " ".join((prop.get("value") or "").split())
+                )
+
+
+def _canonical(element: etree._Element) -> str:
+    """A subtree as text with its attributes sorted and its whitespace collapsed (scripts keep
+    their lines and indentation: Python reads them)."""
+    local = etree.QName(element).localname
+    attributes = " ".join(
+        f"{etree.QName(k).localname}={' '.join(v.split())}" for k, v in sorted(element.attrib.items())
+    )
+    raw = element.text or ""
+    if local in _SCRIPTS:
+        text = "\n".join(line.rstrip() for line in textwrap.dedent(raw).strip("\n").splitlines())
+    else:
+        text = " ".join(raw.split())
+    children = [_canonical(c) for c in element if isinstance(c.tag, str)]
+    return f"{local}[{attributes}]{text}({','.join(children)})"

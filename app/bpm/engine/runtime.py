@@ -7,6 +7,7 @@ before SpiffWorkflow sees it, since `Task.run()` itself checks nothing.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -286,6 +287,27 @@ class ProcessRun:
         if task.state != TaskState.READY:
             raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
         return task
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        """A copy of the data a ready user task starts from: its own branch's, which in
+        parallel branches lacks what the other branches have done since they split."""
+        return copy.deepcopy(dict(self._ready_user_task(task_id).data))
+
+    def known_data(self) -> dict[str, Any]:
+        """The data as every branch has left it so far: the last finished task of each path,
+        merged oldest first (a join would merge the same). With parallel branches open, the
+        instance's data is only the latest branch's. The values are the engine's: read only."""
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        leaves = [
+            task
+            for workflow in workflows
+            for task in workflow.get_tasks(state=TaskState.COMPLETED)
+            if not any(child.state == TaskState.COMPLETED for child in task.children)
+        ]
+        known: dict[str, Any] = {}
+        for task in sorted(leaves, key=lambda t: t.last_state_change):
+            known.update(task.data)
+        return known
 
     @_engine_errors
     def complete_user_task(self, task_id: str, data: dict[str, Any], now: datetime | None = None) -> None:

@@ -41,12 +41,6 @@ class AuditEvent(Base):
         ),
     )
 
-    def changes(self) -> list[tuple[str, Any, Any, bool]]:
-        """(field, old value, new value, whether it had an old value), by field name."""
-        before = self.data_before or {}
-        after = self.data_after or {}
-        return [(k, before.get(k), after.get(k), k in before) for k in sorted(before.keys() | after.keys())]
-
 
 class AuditChainHead(Base):
     """The last link of the audit hash chain; one row, locked by the sealing worker."""

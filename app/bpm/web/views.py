@@ -29,7 +29,7 @@ from flask import (
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.bpm import access, definitions, instances, tasks, users
+from app.bpm import access, definitions, history_text, instances, tasks, users
 from app.bpm.api.schemas import worklist_query
 from app.bpm.clock import utcnow
 from app.bpm.db import db
@@ -41,7 +41,7 @@ from app.bpm.modules import installed
 from app.bpm.plugins import plugin_for
 from app.bpm.policies import can_deploy, can_retry, led_groups
 from app.config import PROJECT_ROOT, Config
-from app.i18n import translate
+from app.i18n import MESSAGES, translate
 
 from .exports import event_row, history_csv
 from .locale import current_locale
@@ -100,6 +100,7 @@ def _template_helpers() -> dict[str, Any]:
     user = g.get("user")
     return {
         "_": _t,
+        "has_message": lambda key: key in MESSAGES,
         "nav_items": installed().nav,
         "may_deploy": user is not None and can_deploy(user),
         "may_retry": user is not None and can_retry(user),
@@ -434,7 +435,7 @@ def instance_page(instance_id: int) -> str:
         "instance.html",
         view=view,
         instance=view.instance,
-        history=history,
+        history=history_text.readable_history(session_, history, current_locale(), _tz()),
         actors=sorted({e.actor_name for e in view.history}),
         actions=sorted({e.action for e in view.history}),
         elements=sorted(
@@ -474,7 +475,8 @@ def instance_history_export(instance_id: int, fmt: str) -> Response:
 def _history_download(events: list[Any], filename: str, fmt: str) -> Response:
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
-        return Response(history_csv(events), mimetype="text/csv", headers=disposition)
+        shown = history_text.readable_history(db.session(), events, current_locale(), _tz())
+        return Response(history_csv(shown, current_locale(), _tz()), mimetype="text/csv", headers=disposition)
     if fmt == "json":
         body = json.dumps([event_row(e) for e in events], ensure_ascii=False, indent=2)
         return Response(body, mimetype="application/json", headers=disposition)

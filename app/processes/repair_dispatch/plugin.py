@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.approvals import service as approvals
 from app.aftersales.archive import terms
+from app.aftersales.rules.sla import SEED_POLICY
 from app.aftersales.warehouse.models import LoanerUnit
 from app.bpm.errors import FormRejected
 from app.bpm.models import Group, User
@@ -356,6 +357,18 @@ def close_request(step: RepairStep) -> None:
         step.service_request.status = "closed"
 
 
+# What the intake page and the steps put in the data besides the forms' fields (the history).
+DATA_LABELS = {
+    **{rule["name"]: f"clock.{rule['name']}" for rule in SEED_POLICY["clocks"]},  # the SLA's clocks
+    "request_number": "sr.number",
+    "request": "sr.number",
+    "customer": "sr.customer",
+    "channel": "sr.channel",
+    "description": "sr.description",
+    "in_warranty": "sr.in_warranty",
+}
+
+
 def repair_plugin() -> ProcessPlugin[RepairStep]:
     return ProcessPlugin(
         process_id=REPAIR_PROCESS,
@@ -365,6 +378,8 @@ def repair_plugin() -> ProcessPlugin[RepairStep]:
         work_context=work_context,
         row_label=row_label,
         row_deadlines=row_deadlines,
+        data_labels=DATA_LABELS,
+        data_values={"channel": "channel."},
         choices={"dispatch_engineer": engineer_choices, "provide_loaner": loaner_choices},
         before_complete={
             "dispatch_engineer": check_engineer,
