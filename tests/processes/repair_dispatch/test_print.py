@@ -4,7 +4,6 @@ back with poppler's pdftotext and pdfimages (issue 13)."""
 from __future__ import annotations
 
 import base64
-import subprocess
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,21 +13,12 @@ from app.bpm.models import utcnow
 from app.processes.repair_dispatch.service import FaultReport, report_fault
 from app.processes.repair_dispatch.signature import DATA_URL_PREFIX
 from harness.apps import user
+from harness.pdf import pdf_images, pdf_text
 from harness.servers import LiveServer
 from harness.web_client import WebClient
 
 from .test_service import complete, unit_id
 from .test_signature import canvas
-
-
-def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-
-
-def pdf_images(pdf: bytes) -> list[str]:
-    """The image lines of `pdfimages -list` (a soft mask is listed as `smask`, not `image`)."""
-    listing = subprocess.run(["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    return [line for line in listing.splitlines()[2:] if line.split()[2:3] == ["image"]]
 
 
 def test_the_filed_record_prints_with_its_fields_and_the_customers_signature(
