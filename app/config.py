@@ -19,6 +19,7 @@ class Config:
     bpmn_dir: Path = PROJECT_ROOT / "bpmn"
     forms_dir: Path = PROJECT_ROOT / "forms"
     timezone: str = "Asia/Shanghai"
+    company_name: str = "售后服务部"  # the header of printed forms
     token_lifetime_hours: int = 12
     session_idle_hours: float = 12.0  # a web session unused this long is ended
     login_window_minutes: float = 15.0  # failed log-ins count for this long
@@ -45,6 +46,7 @@ class Config:
             database_url=os.environ.get("SHOUHOU_DATABASE_URL", default_db),
             secret_key=secret,
             timezone=os.environ.get("SHOUHOU_TIMEZONE", "Asia/Shanghai"),
+            company_name=os.environ.get("SHOUHOU_COMPANY_NAME", "").strip() or "售后服务部",
             worker_interval_seconds=float(os.environ.get("SHOUHOU_WORKER_INTERVAL", "5")),
             timer_batch=max(1, min(1000, int(os.environ.get("SHOUHOU_TIMER_BATCH", "50")))),
             max_concurrent_requests=int(os.environ.get("SHOUHOU_MAX_CONCURRENT", "0")),

@@ -716,6 +716,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.change_approved": {"zh_CN": "批准金额/条款变更", "en": "Money or terms change approved"},
     "action.change_rejected": {"zh_CN": "驳回金额/条款变更", "en": "Money or terms change rejected"},
     "actor.system": {"zh_CN": "系统", "en": "System"},
+    # paper forms: the print button, their PDFs (web/pdf.py) and what they say
+    "print.print": {"zh_CN": "打印", "en": "Print"},
+    "print.pdf": {"zh_CN": "PDF", "en": "PDF"},
+    "print.page_of": {"zh_CN": "第 {page} 页 / 共 {pages} 页", "en": "Page {page} of {pages}"},
+    "print.printed_at": {"zh_CN": "打印时间", "en": "Printed"},
+    "sr.record_title": {"zh_CN": "售后服务记录", "en": "Service record"},
+    "sr.record_kind": {"zh_CN": "服务方式", "en": "Service"},
+    "sr.record_kind.remote": {"zh_CN": "电话/远程解决", "en": "Resolved remotely"},
+    "sr.record_kind.on_site": {"zh_CN": "上门服务", "en": "On site"},
+    "sr.engineer": {"zh_CN": "服务工程师", "en": "Engineer"},
+    "sr.signed_at": {"zh_CN": "签字时间", "en": "Signed at"},
+    "sr.archive_number": {"zh_CN": "存档编号", "en": "Archive number"},
+    "sr.request_section": {"zh_CN": "报修信息", "en": "The fault report"},
+    "sr.signature": {"zh_CN": "客户签名", "en": "Customer's signature"},
+    "complaint.sheet_title": {"zh_CN": "客户投诉处理表", "en": "Customer complaint handling form"},
+    "complaint.number": {"zh_CN": "投诉编号", "en": "Complaint number"},
+    "complaint.status": {"zh_CN": "处理状态", "en": "Status"},
+    "complaint.started_at": {"zh_CN": "登记时间", "en": "Registered"},
 }
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh machine: the virtual environment and its packages, and (with
 # --browser, the test set-up of scripts/test.sh, as root) Debian's chromium and chromedriver for
-# the browser tests and Debian's nginx for the production shape's tests (deploy/).
+# the browser tests and Debian's nginx for the production shape's tests (deploy/); pango and a
+# Chinese font for the PDFs (and poppler-utils for their tests with --browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3.11}
@@ -29,6 +30,24 @@ want_build=$(cat frontend/package-lock.json frontend/package.json frontend/src/*
 if [ ! -f "$build_stamp" ] || [ "$(cat "$build_stamp")" != "$want_build" ]; then
   (cd frontend && npm run --silent build >/dev/null)
   echo "$want_build" > "$build_stamp"
+fi
+# PDFs of paper forms (WeasyPrint): Debian's pango and a Chinese font to draw them; with --browser,
+# poppler's pdftotext and pdfimages, which the tests read them with
+pdf_packages=()
+for package in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || pdf_packages+=("$package")
+done
+if [ "${1:-}" = "--browser" ] && ! command -v pdftotext >/dev/null; then
+  pdf_packages+=(poppler-utils)
+fi
+if [ ${#pdf_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pdf_packages[@]}" >/dev/null
+  else
+    echo "PDFs need Debian's ${pdf_packages[*]}: sudo apt-get install ${pdf_packages[*]}" >&2
+    [ "${1:-}" != "--browser" ] || exit 1
+  fi
 fi
 if [ "${1:-}" = "--browser" ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
   if [ "$(id -u)" = 0 ]; then

@@ -5,6 +5,7 @@ plugin names the fields a step needs; `resultKey` data is named `key.field`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,46 @@ def data_facts(ctx: StepContext, names: Iterable[str]) -> tuple[Fact, ...]:
             label = f"{owners[key]} · {label}"
         facts.append(Fact(label, _text(spec, value, ctx.locale)))
     return tuple(facts)
+
+
+@dataclass(frozen=True)
+class FactSection:
+    """The facts one step of the process recorded, under the step's title."""
+
+    title: str
+    facts: tuple[Fact, ...]
+
+
+def step_sections(ctx: StepContext) -> tuple[FactSection, ...]:
+    """Every field the version's user tasks record that has a value, step by step in the
+    diagram's order, each labelled and formatted by its form (a whole case on paper). A field
+    two steps share is shown under the first; steps that recorded nothing are left out."""
+    loaded = definitions.loaded(ctx.instance.definition)
+    shown: set[str] = set()
+    sections = []
+    for task in loaded.model.user_tasks.values():
+        form = loaded.forms.get(task.form) if task.form else None
+        if form is None:
+            continue
+        facts = []
+        for spec in form.fields:
+            name = f"{task.result_key}.{spec.name}" if task.result_key else spec.name
+            value = _value(ctx.data, name)
+            if name in shown or value is None or value == "" or value == []:
+                continue
+            shown.add(name)
+            facts.append(Fact(spec.title(ctx.locale), _text(spec, value, ctx.locale)))
+        if facts:
+            sections.append(FactSection(task.localized_title(ctx.locale), tuple(facts)))
+    return tuple(sections)
+
+
+def _value(data: dict[str, Any], name: str) -> Any:
+    key, _, inner = name.partition(".")
+    value = data.get(key)
+    if inner:
+        return value.get(inner) if isinstance(value, dict) else None
+    return value
 
 
 def _text(spec: FieldSpec | None, value: Any, locale: str) -> str:

@@ -37,8 +37,9 @@ class Fact:
 class WorkContext:
     """What a task or instance page (and the API's task object, as `case`) shows of the case
     behind the instance: a label, a link (endpoint and arguments) when the case has a page of
-    its own, the facts this step needs, and optionally a partial template of the plugin's own
-    drawn with `details` (a process may show its deadlines this way)."""
+    its own, the facts this step needs, optionally a partial template of the plugin's own
+    drawn with `details` (a process may show its deadlines this way), and the endpoint of the
+    case's paper form (a PDF) when it has one, with `args` as its arguments too."""
 
     label: str
     endpoint: str | None = None
@@ -46,6 +47,7 @@ class WorkContext:
     template: str | None = None
     details: Any = None
     facts: tuple[Fact, ...] = ()
+    print_endpoint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,13 @@ def work_context(step: StepContext) -> WorkContext | None:
     later = CASE_AT.get(step.element_id or "", ()) if step.element_id else WHOLE_CASE
     goods = THE_GOODS if step.data.get("complaint_class") == "quality" else ()
     label = translate("complaint.case", step.locale, customer=step.data["customer"])
-    return WorkContext(label, facts=data_facts(step, (*THE_COMPLAINT, *goods, *later)))
+    facts = data_facts(step, (*THE_COMPLAINT, *goods, *later))
+    if step.element_id:
+        return WorkContext(label, facts=facts)
+    # the instance page: the whole case, and its paper form (views.complaint_pdf)
+    return WorkContext(
+        label, args={"instance_id": step.instance.id}, facts=facts, print_endpoint="complaint.complaint_pdf"
+    )
 
 
 def row_label(data: Mapping[str, Any]) -> str:

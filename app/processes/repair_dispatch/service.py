@@ -285,6 +285,33 @@ def signature_png(session: Session, user: User, request_id: int) -> bytes:
         raise NotFound("error.not_found") from None
 
 
+@dataclass(frozen=True)
+class RecordSheet:
+    """The filed (or signed) 《售后服务记录》 as its paper form shows it: the request with its
+    parts, the record, who wrote it and the customer's drawn signature (checked, re-encoded)."""
+
+    view: RequestView
+    record: ServiceRecord
+    engineer: str | None
+    signature: bytes | None
+
+
+def record_sheet(session: Session, user: User, request_id: int) -> RecordSheet:
+    """Whoever may see the request may print its record; no record yet, nothing to print."""
+    view = request_view(session, user, request_id)
+    record = view.record
+    if record is None:
+        raise NotFound("error.not_found")
+    signature = None
+    if record.signature_png:
+        try:
+            signature = clean_png(record.signature_png)
+        except NotASignature:
+            signature = None  # a drawing stored before the check is not printed
+    engineer = record.written_by.display_name if record.written_by else None
+    return RecordSheet(view, record, engineer, signature)
+
+
 def request_for_instance(session: Session, instance_id: int) -> ServiceRequest | None:
     return session.scalars(select(ServiceRequest).where(ServiceRequest.instance_id == instance_id)).first()
 

@@ -14,6 +14,7 @@ from app.aftersales.warehouse import service as warehouse
 from app.aftersales.warehouse.views import PartForm, part_form_problem
 from app.bpm.db import db
 from app.bpm.errors import ServiceError
+from app.bpm.web.pdf import data_url, paper_form
 from app.bpm.web.views import _t, _user, login_required, read_form
 from app.processes.repair_dispatch import service as service_requests
 from app.processes.repair_dispatch.service import CHANNELS
@@ -109,6 +110,23 @@ def service_request_signature(request_id: int) -> Response:
         "Content-Disposition": f'inline; filename="signature-{request_id}.png"',
     }
     return Response(png, mimetype="image/png", headers=headers)
+
+
+@repair_web.get("/service-requests/<int:request_id>/record.pdf")
+@login_required
+def service_record_pdf(request_id: int) -> Response:
+    """《售后服务记录》 as a paper form, with the customer's signature embedded."""
+    sheet = service_requests.record_sheet(db.session(), _user(), request_id)
+    number = sheet.view.request.number
+    return paper_form(
+        "repair_dispatch/record_print.html",
+        f"service-record-{number}.pdf",
+        title=_t("sr.record_title"),
+        number_label=_t("sr.number"),
+        number=number,
+        sheet=sheet,
+        signature=data_url(sheet.signature, "image/png") if sheet.signature else None,
+    )
 
 
 @repair_web.post("/service-requests/<int:request_id>/parts")

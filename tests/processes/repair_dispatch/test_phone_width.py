@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +209,7 @@ def test_the_engineer_works_a_repair_on_a_phone(phone: webdriver.Chrome, live_se
 
 def test_the_same_pages_at_desktop_width(browser: webdriver.Chrome, live_server: LiveServer) -> None:
     """At desktop width nothing is folded away: the navigation shows, no menu button, the pad is
-    560×180 as before."""
+    560×180 as before. Printed, the request and instance pages keep only themselves."""
     base = live_server.url
     instance_id, request_id = sign_task_ready(base)
     log_in(browser, base, "engineers1")
@@ -225,6 +226,30 @@ def test_the_same_pages_at_desktop_width(browser: webdriver.Chrome, live_server:
     assert js(browser, "return [arguments[0].width, arguments[0].height];", canvas) == [560, 180]
     browser.get(f"{base}/service-requests/{request_id}")
     shot(browser, "desktop-service-request")
+    with printing(browser):  # on paper: the request without the site around it, black on white
+        assert not browser.find_element(By.ID, "topbar").is_displayed()
+        assert not browser.find_element(By.ID, "print-page").is_displayed()
+        assert not browser.find_element(By.ID, "parts-form").is_displayed()
+        assert browser.find_element(By.ID, "request-status").is_displayed()
+        assert js(browser, PAPER) == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+    assert browser.find_element(By.ID, "topbar").is_displayed()
     browser.get(f"{base}/instances/{instance_id}")
     shot(browser, "desktop-instance")
     assert js(browser, "return document.documentElement.scrollWidth") <= DESKTOP[0]
+    with printing(browser):
+        assert not browser.find_element(By.ID, "diagram-section").is_displayed()
+        assert not browser.find_element(By.CSS_SELECTOR, "#history form.filters").is_displayed()
+        assert browser.find_element(By.ID, "work-context").is_displayed()
+
+
+PAPER = "var s = getComputedStyle(document.body); return [s.color, s.backgroundColor];"
+
+
+@contextmanager
+def printing(browser: webdriver.Chrome) -> Iterator[None]:
+    """The page as the print stylesheet lays it out (Chromium's print media emulation)."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        yield
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

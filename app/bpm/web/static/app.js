@@ -106,3 +106,8 @@ if (menuButton) {
     }
   });
 }
+
+// Print buttons (data-print): the browser's print dialog; app.css's @media print keeps the page only.
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
