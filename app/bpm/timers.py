@@ -49,7 +49,8 @@ def fire_due(
     max_batches: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> FireReport:
-    """Fire every timer due at or before `now`, a batch of instances per transaction.
+    """Fire every timer due at or before `now`, a batch of instances per transaction; each
+    instance is taken once in a pass (the engine fires a cycle's missed repetitions then).
     `should_stop` is asked before each instance: once it says yes, what was fired is committed
     and the rest of the batch stays waiting for the next pass (a worker's SIGTERM)."""
     now = now or utcnow()
@@ -69,8 +70,8 @@ def fire_due(
                 break
             done.append(instance_id)
             outcome = _fire_instance(session, instance_id, now)
+            skip.add(instance_id)  # once a pass: what it left due waits for the next pass
             if outcome < 0:
-                skip.add(instance_id)
                 failed += 1
             else:
                 fired += outcome

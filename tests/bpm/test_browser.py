@@ -243,7 +243,7 @@ def test_auditor_traces_a_finished_complaint_on_its_diagram_and_exports_it(
     text = browser.execute_script(
         "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text())", export
     )
-    assert text.splitlines()[0].lstrip("\ufeff").startswith("seq,instance_id") and "纸张受潮" in text
+    assert text.splitlines()[0].lstrip("\ufeff").startswith("序号,流程实例") and "纸张受潮" in text
     # read-only: no way to start, claim or complete anything
     browser.get(f"{base}/")
     assert "/login" not in browser.current_url

@@ -381,3 +381,16 @@ def test_camunda_form_fields_become_the_task_form(base: str, owner: str) -> None
     assert status == 400 and "amount" in errors["errors"]
     done = completed(base, owner, started["open_tasks"][0], {"approved": True, "amount": 10, "channel": "mail"})
     assert done["status"] == "completed"
+
+
+def test_a_timer_cycle_that_fell_behind_fires_its_missed_repetitions_and_no_more(
+    app: Flask, base: str, owner: str
+) -> None:
+    deployed(base, owner, "timer_cycle.bpmn")
+    started = start(base, owner, "conf_timer_cycle")
+    late = datetime.now(UTC) + timedelta(hours=5)  # a worker that was down: all three firings overdue
+    for _ in range(3):
+        fire_due(app, late)
+    body = instance(base, owner, started["id"])
+    assert body["status"] == "running" and names(body).count("follow_up") == 3  # R3: never more
+    assert body["waiting_for"]["timers"] == []  # the exhausted cycle waits for nothing

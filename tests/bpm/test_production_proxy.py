@@ -115,8 +115,8 @@ def _ended(client: socket.socket, within: float) -> bytes:
     try:
         while chunk := client.recv(4096):
             received += chunk
-    except ConnectionResetError:
-        pass
+    except (ConnectionResetError, TimeoutError):
+        pass  # reset, or (nginx lingering after its answer) still open when the wait ran out
     return received
 
 

@@ -433,7 +433,8 @@ class ProcessRun:
             for definition in _leaves(getattr(spec, "event_definition", None)):
                 if isinstance(definition, TimerEventDefinition):
                     value = definition.details(task).value
-                    if value is not None:
+                    # (a cycle that has fired all its repetitions holds its bookkeeping, not a time)
+                    if isinstance(value, str | datetime):
                         due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
                         found.timers.append(PendingTimer(str(task.id), element_id or "", due.astimezone(UTC)))
                         waits = True

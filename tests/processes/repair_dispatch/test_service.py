@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from app.aftersales.approvals import service as approvals
 from app.aftersales.archive import service as archive
 from app.aftersales.archive.models import EquipmentUnit
 from app.aftersales.warehouse.models import LoanerUnit, SparePart
-from app.bpm import definitions, tasks, timers
+from app.bpm import audit, definitions, history_text, instances, tasks, timers
 from app.bpm.errors import Conflict, Forbidden, FormRejected, ServiceError
 from app.bpm.models import Group, HumanTask
 from app.bpm.plugins import StepContext, registry_of
@@ -221,6 +222,15 @@ def test_in_warranty_repair_on_site_with_loaner_and_signed_record(session: Sessi
             T0 + timedelta(hours=21),
         )
     assert "customer_signature" in rejected.value.errors
+    # a draft keeps the drawing for the page; its audit event holds a marker, never the picture
+    [record_task] = [t for t in instances.open_tasks(session, instance_id) if t.element_id == "complete_service_record"]
+    draft = {"signer_name": "王老师", "customer_signature": SIGNATURE}
+    tasks.save_draft(session, user(session, "engineers2"), record_task.id, draft)
+    [event] = [e for e in instances.history(session, instance_id) if e.action == "task_draft_saved"]
+    assert event.data_after == {"signer_name": "王老师", "customer_signature": audit.IMAGE_MARKER}
+    assert "base64" not in str(event.data_before) + str(event.data_after) + str(event.details)
+    [shown] = history_text.readable_history(session, [event], "zh_CN", ZoneInfo("Asia/Shanghai"))
+    assert "（签名图片）" in shown.changes_text()
     complete(
         session,
         "engineers2",
