@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
@@ -328,11 +328,26 @@ class ProcessRun:
         due = [t for t in self.pending_timers() if t.due_at <= now]
         if not due:
             return []
+        self._skip_missed_repetitions(now)
         with clock.engine_time(now):
             self.workflow.refresh_timers()
             self._advance()
         still = {t.task_id for t in self.pending_timers()}
         return [t.element_id for t in due if t.task_id not in still or self._is_cycle(t.task_id)]
+
+    def _skip_missed_repetitions(self, now: datetime) -> None:
+        """A timer cycle fires at most once in a pass: after a worker was down, a cycle that
+        missed several repetitions fires once now and goes on from there, its count intact
+        (SpiffWorkflow would fire every missed one at once)."""
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            if not isinstance(getattr(task.task_spec, "event_definition", None), CycleTimerEventDefinition):
+                continue
+            value = task.internal_data.get("event_value")
+            if not isinstance(value, dict) or not value.get("cycles") or not value.get("duration"):
+                continue
+            due, interval = datetime.fromisoformat(value["next"]), timedelta(seconds=value["duration"])
+            if due + interval <= now:
+                value["next"] = (due + interval * int((now - due) / interval)).isoformat()
 
     def _is_cycle(self, task_id: str) -> bool:
         task = self.workflow.get_task_from_id(UUID(task_id))
