@@ -89,8 +89,7 @@ def deliver(
     when the sender may start it."""
     now = now or utcnow()
     check_data_keys(payload)
-    starters = _started_by(session, name)
-    if not correlation and not starters:
+    if not correlation and not _started_by(session, name):
         raise ServiceError("error.correlation_required")
     reached: list[int] = []
     failed: list[int] = []
@@ -116,7 +115,7 @@ def deliver(
     started = (
         []
         if reached or failed or refused or actor is None
-        else _start(session, actor, starters, name, correlation, payload, now)
+        else _start(session, actor, _started_by(session, name), name, correlation, payload, now)
     )
     if not reached and not failed and not started:
         session.rollback()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -512,25 +512,30 @@ def _hand_over(session: Session, action: str, actor: User, task: HumanTask, targ
 @transactional
 def reassign(session: Session, user: User, task_id: str, username: str, now: datetime | None = None) -> HumanTask:
     """A lead gives an open task of their team to a member of the task's group (audited)."""
-    task = _open_task(session, user, task_id)
-    if not can_reassign(user, task):
-        raise Forbidden("error.forbidden")
-    target = _member(session, username, task)
-    if task.assignee_id != target.id:
-        _hand_over(session, "task_reassigned", user, task, target, now)
-    session.commit()
-    return task
+    return _hand(session, user, task_id, username, can_reassign, "task_reassigned", now)
 
 
 @transactional
 def delegate(session: Session, user: User, task_id: str, username: str, now: datetime | None = None) -> HumanTask:
     """The holder hands their task to a colleague of its group (audited)."""
+    return _hand(session, user, task_id, username, can_delegate, "task_delegated", now)
+
+
+def _hand(
+    session: Session,
+    user: User,
+    task_id: str,
+    username: str,
+    may: Callable[[User, HumanTask], bool],
+    action: str,
+    now: datetime | None,
+) -> HumanTask:
     task = _open_task(session, user, task_id)
-    if not can_delegate(user, task):
+    if not may(user, task):
         raise Forbidden("error.forbidden")
     target = _member(session, username, task)
-    if target.id != user.id:
-        _hand_over(session, "task_delegated", user, task, target, now)
+    if task.assignee_id != target.id:  # (handing a task to who holds it changes nothing)
+        _hand_over(session, action, user, task, target, now)
     session.commit()
     return task
 

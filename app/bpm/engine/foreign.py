@@ -35,6 +35,14 @@ _SCRIPT_LANGUAGES = {
     "feel": "FEEL",
 }
 _WORK_TASKS = ("serviceTask", "sendTask", "businessRuleTask")
+_CAMUNDA_LISTENER = "the Camunda {kind} on {{name}} cannot run here: remove it, or put what it does in a script task"
+_JBPM_SCRIPT = "the jBPM {kind} of {{name}} cannot run here: put it in a script task (Python)"
+_LISTENERS = {
+    "executionListener": _CAMUNDA_LISTENER.format(kind="executionListener") + " before or after",
+    "taskListener": _CAMUNDA_LISTENER.format(kind="taskListener") + " before or after",
+    "onEntry-script": _JBPM_SCRIPT.format(kind="onEntry-script"),
+    "onExit-script": _JBPM_SCRIPT.format(kind="onExit-script"),
+}
 _DOCUMENTATION_ONLY = (
     "dataInputAssociation",
     "dataOutputAssociation",
@@ -155,26 +163,10 @@ def untranslatable(root: etree._Element, descriptive: bool) -> list[Refusal]:
                         owner.get("id"),
                     )
                 )
-        if local in ("executionListener", "taskListener"):
+        if local in _LISTENERS:
             owner = _owner(element)
-            found.append(
-                Refusal(
-                    "listener",
-                    f"the Camunda {local} on {owner.get('name') or owner.get('id')!r} cannot run here: remove it, "
-                    "or put what it does in a script task before or after",
-                    owner.get("id"),
-                )
-            )
-        if local in ("onEntry-script", "onExit-script"):
-            owner = _owner(element)
-            found.append(
-                Refusal(
-                    "listener",
-                    f"the jBPM {local} of {owner.get('name') or owner.get('id')!r} cannot run here: put it in a "
-                    "script task (Python)",
-                    owner.get("id"),
-                )
-            )
+            name = owner.get("name") or owner.get("id")
+            found.append(Refusal("listener", _LISTENERS[local].format(name=repr(name)), owner.get("id")))
         if local in _WORK_TASKS and not descriptive and not _implemented(element):
             found.append(
                 Refusal(
