@@ -109,12 +109,17 @@ def seed_demo() -> None:
 @timers_group.command("fire-due")
 @click.option("--now", "now_text", help="ISO 8601 instant to fire as of (default: the clock)")
 def fire_due(now_text: str | None) -> None:
-    """Fire every timer due at or before --now."""
+    """Fire every timer due at or before --now, then run the modules' scheduled passes as of
+    that instant (what falls due by the calendar opens)."""
     from app.bpm import timers
+    from app.bpm.models import utcnow
+    from app.bpm.worker import run_scheduled
 
     now = _parse_instant(now_text) if now_text else None
     report = timers.fire_due(db.session(), now)
     click.echo(f"fired {report.fired} timers in {report.instances} instances ({report.failed} failed)")
+    for line in run_scheduled(db.session(), now or utcnow()):
+        click.echo(line)
 
 
 @audit_group.command("verify")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 LOCALES = ("zh_CN", "en")
@@ -735,6 +736,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "complaint.status": {"zh_CN": "处理状态", "en": "Status"},
     "complaint.started_at": {"zh_CN": "登记时间", "en": "Registered"},
 }
+
+
+class CatalogueClash(ValueError):
+    """Two modules define one message key with different texts (raised when the app is built)."""
+
+
+def add_messages(messages: Mapping[str, Mapping[str, str]], owner: str) -> None:
+    """Add a module's own messages to the catalogue (`create_app` does it for each module it
+    lists). A key may be added again with the same texts (an app built twice in one process);
+    a key another module defined otherwise is refused, naming it."""
+    for key, texts in messages.items():
+        if set(texts) != set(LOCALES):
+            raise CatalogueClash(f"{owner}: message {key!r} needs exactly {', '.join(LOCALES)}")
+        known = MESSAGES.get(key)
+        if known is not None and known != texts:
+            raise CatalogueClash(f"{owner}: message {key!r} is already defined otherwise")
+        MESSAGES[key] = dict(texts)
 
 
 def translate(key: str, locale: str, **params: Any) -> str:

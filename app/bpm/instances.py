@@ -53,17 +53,18 @@ def start_instance(
 
 def begin_instance(
     session: Session,
-    user: User,
+    user: User | None,
     process_id: str,
     data: dict[str, Any] | None = None,
     business_key: str | None = None,
     now: datetime | None = None,
 ) -> ProcessInstance:
     """`start_instance` without the commit, for services that store more in the same
-    transaction (a service request and its clocks)."""
+    transaction (a service request and its clocks). `user` None: started by the calendar (a
+    module's scheduled pass), by nobody; its first task waits in its lane for whoever takes it."""
     definition_row = definitions.latest(session, process_id)
     definition = definitions.loaded(definition_row)
-    if not can_start(user, definition.lanes):
+    if user is not None and not can_start(user, definition.lanes):
         raise Forbidden("error.forbidden")
     data = dict(data or {})
     check_data_keys(data)
@@ -79,7 +80,7 @@ def begin_instance(
         status="running",
         state={},
         data={},
-        started_by_id=user.id,
+        started_by_id=user.id if user is not None else None,
         started_at=now,
     )
     session.add(instance)
@@ -94,7 +95,8 @@ def begin_instance(
         details={"version": definition_row.version, "business_key": business_key},
     )
     first_tasks = save_run(session, instance, run, definition, now, user, OpenWork.none(), writes)
-    _assign_first_task_to_starter(first_tasks, user)  # before the rows are written
+    if user is not None:
+        _assign_first_task_to_starter(first_tasks, user)  # before the rows are written
     writes.apply(session)
     return instance
 

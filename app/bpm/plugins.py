@@ -217,10 +217,19 @@ def plain_process(process_id: str) -> ProcessPlugin[StepContext]:
     return ProcessPlugin(process_id=process_id, requires={}, case=_no_case)
 
 
-class PluginRegistry:
-    """The plugins of one app, by process id (`create_app` builds it from an explicit list)."""
+# Told of every instance that has just completed, whatever its process (after that process's
+# own hooks, in the same transaction): a module that keeps evidence of finished work listens.
+CompletionListener = Callable[[StepContext], None]
 
-    def __init__(self, plugins: Sequence[ProcessPlugin[Any]]) -> None:
+
+class PluginRegistry:
+    """The plugins of one app, by process id (`create_app` builds it from an explicit list),
+    and the modules' completion listeners."""
+
+    def __init__(
+        self, plugins: Sequence[ProcessPlugin[Any]], completion_listeners: Sequence[CompletionListener] = ()
+    ) -> None:
+        self._completion_listeners = tuple(completion_listeners)
         self._plugins: dict[str, ProcessPlugin[Any]] = {}
         for plugin in plugins:
             if plugin.process_id in self._plugins:
@@ -234,6 +243,10 @@ class PluginRegistry:
         if found is None:  # built once, not at every step
             found = self._plugins.setdefault(process_id, plain_process(process_id))
         return found
+
+    def instance_completed(self, ctx: StepContext) -> None:
+        for listener in self._completion_listeners:
+            listener(ctx)
 
     def __iter__(self) -> Iterator[ProcessPlugin[Any]]:
         """The listed plugins (not the plain ones made for processes without code)."""

@@ -28,7 +28,7 @@ from app.bpm.models import (
     ProcessTimer,
     User,
 )
-from app.bpm.plugins import StepContext, plugin_for
+from app.bpm.plugins import StepContext, plugin_for, registry_of
 from app.bpm.policies import works_in
 from app.i18n import DEFAULT_LOCALE
 
@@ -202,7 +202,8 @@ def save_run(
         snapshot = run.snapshot()
         check_data_size(session, snapshot.data)
         step.set_instance(state=run.dump(), data=snapshot.data)
-        if snapshot.status == "completed" and instance.status != "completed":
+        just_completed = snapshot.status == "completed" and instance.status != "completed"
+        if just_completed:
             step.set_instance(status="completed", ended_at=now)
             step.record("instance_completed", actor, now, instance_id=instance.id)
         elif snapshot.stalled_at and instance.status == InstanceStatus.RUNNING:
@@ -219,6 +220,8 @@ def save_run(
             session, instance, actor, now, locale, snapshot.data, passed=frozenset(snapshot.engine_steps)
         )
         plugin_for(session, instance.process_id).after_step(context)
+        if just_completed:
+            registry_of(session).instance_completed(context)
         step.throw(run.thrown_signals(), actor, now)
     if own_writes:
         step.apply(session)

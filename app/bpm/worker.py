@@ -7,12 +7,16 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from types import FrameType
 
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from app.bpm import audit, timers
 from app.bpm.db import db
+from app.bpm.models import utcnow
+from app.bpm.modules import installed
 from app.config import Config
 
 log = logging.getLogger("shouhou.worker")
@@ -42,6 +46,8 @@ def run_pass(app: Flask, should_stop: Callable[[], bool] = lambda: False) -> Non
     the pass is left to the next worker, and the sealing too (the next pass or `audit verify`)."""
     _each_in_its_own_session(app, lambda: _fire_timers(should_stop), "timer pass")
     if not should_stop():
+        _each_in_its_own_session(app, _scheduled_passes, "scheduled passes")
+    if not should_stop():
         _each_in_its_own_session(app, _seal_audit_trail, "sealing the audit trail")
 
 
@@ -50,6 +56,28 @@ def _fire_timers(should_stop: Callable[[], bool]) -> None:
     report = timers.fire_due(db.session(), batch=config.timer_batch, should_stop=should_stop)
     if report.fired or report.failed:
         log.info("fired %s timers (%s failed)", report.fired, report.failed)
+
+
+def run_scheduled(session: Session, now: datetime) -> list[str]:
+    """The modules' scheduled passes as of `now`, in module order; a pass that fails is rolled
+    back and logged, and the others still run. Returns what each pass reported."""
+    lines = []
+    for scheduled in installed().scheduled:
+        try:
+            line = scheduled.run(session, now)
+        except Exception:
+            session.rollback()
+            log.exception("scheduled pass %s failed", scheduled.name)
+            lines.append(f"{scheduled.name}: failed (see the log)")
+            continue
+        if line:
+            lines.append(f"{scheduled.name}: {line}")
+    return lines
+
+
+def _scheduled_passes() -> None:
+    for line in run_scheduled(db.session(), utcnow()):
+        log.info("%s", line)
 
 
 def _seal_audit_trail() -> None:

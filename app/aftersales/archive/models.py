@@ -81,6 +81,10 @@ class Contract(Base):
     signed_on: Mapped[date]
     warranty_years: Mapped[int] = mapped_column(default=2)
     maintenance_years: Mapped[int] = mapped_column(default=2)
+    # How often the maintenance period's inspections (巡查) and the units' phone follow-ups are
+    # due: ISO 8601 durations (R27, R21), read by the obligations.
+    inspection_every: Mapped[str] = mapped_column(String(20), default="P3M", server_default="P3M")
+    follow_up_every: Mapped[str] = mapped_column(String(20), default="P3M", server_default="P3M")
     deposit_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
     sla_policy: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
 

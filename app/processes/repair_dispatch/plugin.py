@@ -21,10 +21,10 @@ from app.aftersales.archive import terms
 from app.aftersales.rules.sla import SEED_POLICY
 from app.aftersales.warehouse.models import LoanerUnit
 from app.bpm.errors import FormRejected
+from app.bpm.forms import signature as signature_png
 from app.bpm.models import Group, User
 from app.bpm.plugins import Choices, Fact, ProcessPlugin, RowDeadline, StepContext, WorkContext
 from app.i18n import translate
-from app.processes.repair_dispatch import signature as signature_png
 from app.processes.repair_dispatch.models import Loan, ServiceRecord, ServiceRequest, SlaClock
 from app.processes.repair_dispatch.service import (
     REPAIR_PROCESS,

@@ -16,20 +16,21 @@ from sqlalchemy.orm import Session, selectinload
 from app.aftersales.archive.models import EquipmentModel, EquipmentUnit
 from app.aftersales.archive.service import UnitSection
 from app.aftersales.policies import can_read_contract_terms, can_use_parts
-from app.aftersales.rules.sla import REPORTED, SEED_POLICY, PolicyError, SlaPolicy
+from app.aftersales.rules.sla import REPORTED, SEED_POLICY, Deadline, PolicyError, SlaPolicy
 from app.aftersales.rules.warranty import coverage
+from app.aftersales.service_requests import OpenedRequest, RequestOpening
 from app.aftersales.warehouse import service as warehouse
 from app.aftersales.warehouse.models import LoanerUnit, PartMovement
 from app.aftersales.warehouse.service import Destination
 from app.bpm import audit, definitions
 from app.bpm.errors import Conflict, Forbidden, NotFound, ServiceError
+from app.bpm.forms.signature import NotASignature, clean_png
 from app.bpm.instances import begin_instance, get_instance, may_view
 from app.bpm.models import User, utcnow
 from app.bpm.policies import can_start, can_view_instance
 from app.bpm.unit_of_work import transactional
 from app.processes.repair_dispatch.models import CHANNELS as CHANNELS  # the intake channels, for pages and the API
 from app.processes.repair_dispatch.models import Loan, ServiceRecord, ServiceRequest, SlaClock
-from app.processes.repair_dispatch.signature import NotASignature, clean_png
 
 REPAIR_PROCESS = "repair_dispatch"
 DESCRIPTION_MAX = 4000
@@ -79,7 +80,42 @@ class FaultReport:
 def report_fault(session: Session, user: User, report: FaultReport, now: datetime | None = None) -> ServiceRequest:
     """Record a fault report (R4), check the warranty (R9), start the clocks (R6) and the
     repair process, all in one transaction."""
-    now = now or utcnow()
+    request = _open_request(session, user, report, now or utcnow(), starter=user)
+    session.commit()
+    return request
+
+
+def open_for_process(session: Session, user: User, opening: RequestOpening, now: datetime) -> OpenedRequest:
+    """A service request another process opens (an inspection's fault, a follow-up's quality
+    problem), inside that process's step: nothing is committed here. The repair process is
+    started by the calendar's account (no lane check: the person who found the fault need
+    not be one who takes calls), the request is reported by `user`."""
+    report = FaultReport(opening.unit_id, opening.channel, opening.description, opening.contact_name)
+    request = _open_request(session, user, report, now, starter=None, origin=opening)
+    return OpenedRequest(request.id, request.number, request.instance_id or 0)
+
+
+ARRIVAL = "arrival"  # the policy's clock for the engineer's arrival on site
+
+
+def _sooner(deadline: Deadline, due_at: datetime) -> Deadline:
+    """The arrival clock brought forward to `due_at` when that is sooner, warning as far
+    ahead of it as the policy's own clock warned (at least at the start)."""
+    if due_at >= deadline.due_at:
+        return deadline
+    ahead = deadline.due_at - deadline.warn_at if deadline.warn_at else None
+    warn_at = max(deadline.starts_at, due_at - ahead) if ahead is not None else None
+    return Deadline(starts_at=deadline.starts_at, due_at=due_at, warn_at=warn_at)
+
+
+def _open_request(
+    session: Session,
+    user: User,
+    report: FaultReport,
+    now: datetime,
+    starter: User | None,
+    origin: RequestOpening | None = None,
+) -> ServiceRequest:
     unit = session.get(EquipmentUnit, report.unit_id)
     if unit is None:
         raise NotFound("error.unit_not_found")
@@ -113,6 +149,8 @@ def report_fault(session: Session, user: User, report: FaultReport, now: datetim
     sla: dict[str, Any] = {}
     for rule in policy.starting_at(REPORTED):
         deadline = policy.deadline(rule, now)
+        if rule.name == ARRIVAL and origin is not None and origin.attend_within is not None:
+            deadline = _sooner(deadline, now + origin.attend_within)
         sla[rule.name] = deadline.as_data()
         request.clocks.append(
             SlaClock(name=rule.name, starts_at=deadline.starts_at, due_at=deadline.due_at, warn_at=deadline.warn_at)
@@ -130,17 +168,13 @@ def report_fault(session: Session, user: User, report: FaultReport, now: datetim
         "in_warranty": in_warranty,
         "sla": sla,
     }
-    instance = begin_instance(session, user, REPAIR_PROCESS, data, business_key=unit.serial, now=now)
+    details: dict[str, Any] = {"request": request.number, "channel": channel, "in_warranty": in_warranty}
+    if origin is not None:
+        data["origin_instance_id"] = origin.origin_instance_id
+        details["origin_instance_id"] = origin.origin_instance_id
+    instance = begin_instance(session, starter, REPAIR_PROCESS, data, business_key=unit.serial, now=now)
     request.instance_id = instance.id
-    audit.record(
-        session,
-        "service_request_reported",
-        user,
-        now,
-        instance_id=instance.id,
-        details={"request": request.number, "channel": channel, "in_warranty": in_warranty},
-    )
-    session.commit()
+    audit.record(session, "service_request_reported", user, now, instance_id=instance.id, details=details)
     return request
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bpm.errors import FormRejected
+from app.bpm.forms.signature import DATA_URL_PREFIX, clean_png
 from app.bpm.models import utcnow
 from app.processes.repair_dispatch.models import ServiceRecord
 from app.processes.repair_dispatch.service import FaultReport, report_fault
-from app.processes.repair_dispatch.signature import DATA_URL_PREFIX, clean_png
 from harness.apps import user
 from harness.http_client import call, login
 from harness.servers import LiveServer

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from app.bpm.forms.signature import DATA_URL_PREFIX
 from app.bpm.models import utcnow
 from app.processes.repair_dispatch.service import FaultReport, report_fault
-from app.processes.repair_dispatch.signature import DATA_URL_PREFIX
 from harness.apps import user
 from harness.pdf import pdf_images, pdf_text
 from harness.servers import LiveServer

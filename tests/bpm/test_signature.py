@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from app.processes.repair_dispatch.signature import (
+from app.bpm.forms.signature import (
     DATA_URL_PREFIX,
     MAX_BYTES,
     NotASignature,

@@ -1,4 +1,4 @@
-"""The customer's signature on the service record: a canvas drawing sent as a PNG data URL.
+"""A signature drawn on a canvas in a form, sent as a PNG data URL.
 
 What is stored and served is never the bytes as sent. The PNG is read with the standard
 library (chunk lengths and CRCs, IHDR's size and pixel format, the image data inflated with a
@@ -104,7 +104,7 @@ def _chunks(raw: bytes) -> list[_Chunk]:
 
 
 def _sorted_chunks(chunks: list[_Chunk], colour: int) -> tuple[list[_Chunk], bytes]:
-    """(the palette and transparency chunks to keep, the joined image data); ancillary chunks
+    """(the PLTE and tRNS chunks to keep, the joined image data); ancillary chunks
     are dropped, an unknown critical chunk or split image data is refused."""
     kept: list[_Chunk] = []
     data: list[bytes] = []
