@@ -24,16 +24,20 @@ def product_modules() -> list[Module]:
     business, then one line per business process (a new process adds its line here)."""
     from app.aftersales.approvals.module import approvals_module
     from app.aftersales.archive.module import archive_module
+    from app.aftersales.obligations.module import obligations_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
+    from app.processes.obligation_overdue.module import obligation_overdue_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
 
     return [
         archive_module(),
         approvals_module(),
         warehouse_module(),
+        obligations_module(),
         repair_dispatch_module(),
         complaint_handling_module(),
+        obligation_overdue_module(),
     ]
 
 

@@ -20,6 +20,8 @@ STOCK_KEEPERS = frozenset({AFTER_SALES, OFFICE, ADMINS})
 PART_USERS = STOCK_KEEPERS | {ENGINEERS}
 CONTRACT_READERS = frozenset({AFTER_SALES, SALES, OFFICE, ADMINS, AUDITORS})
 CHANGE_APPROVERS = frozenset({OFFICE, ADMINS})
+AFTER_SALES_LEADS = "after_sales_leads"
+OBLIGATION_READERS = CONTRACT_READERS | {AFTER_SALES_LEADS, ENGINEERS}
 
 
 def can_edit_archive(user: User) -> bool:
@@ -55,3 +57,9 @@ def can_decide_change(user: User, change: PendingChange) -> bool:
     if change.decision != PENDING or user.id == change.asked_by_id:
         return False
     return bool((CHANGE_APPROVERS & user.group_ids) - change.asked_by.group_ids)
+
+
+def can_read_obligations(user: User) -> bool:
+    """The recurring promises per customer and unit (due, met, overdue, with their evidence):
+    the staff who keep them or the contracts behind them, and auditors."""
+    return bool(OBLIGATION_READERS & user.group_ids)
