@@ -15,8 +15,12 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.aftersales.archive import editing, writes
 from app.aftersales.archive.cadence import CadenceError, parse_cadence
+from app.aftersales.archive.models import Customer
+from app.bpm.errors import FormRejected
 from app.bpm.models import AuditEvent
+from harness.apps import user
 from harness.http_client import call, login
 from harness.servers import LiveServer
 from harness.web_client import WebClient
@@ -356,3 +360,16 @@ def test_a_cadence_adds_calendar_months_and_reads_in_both_languages(app: Flask) 
     assert parse_cadence("P3M").label("en") == "every 3 months"
     labels = [parse_cadence(t).label("zh_CN") for t in ("P1Y", "P1M", "P6W", "P45D")]
     assert labels == ["每年", "每月", "每 6 周", "每 45 天"]
+
+
+def test_a_serial_taken_meanwhile_is_refused_on_its_field_not_a_500(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two calls with one serial at the same moment both pass the check before writing: the
+    unique index refuses the later one, on the field."""
+    monkeypatch.setattr(editing, "_unique", lambda *args: None)  # as if the other had not committed yet
+    school = session.scalars(select(Customer).where(Customer.code == "C-0003")).one()
+    body = {"serial": "SN-LP800-0006", "model": "LP-800", "customer_id": school.id}
+    with pytest.raises(FormRejected) as refused:
+        writes.create_unit(session, user(session, "sales1"), body, "zh_CN")
+    assert refused.value.errors == {"serial": ["“SN-LP800-0006”已存在。"]}

@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.aftersales.archive import editing
@@ -55,6 +56,17 @@ def _named(names: Mapping[str, str], prefix: str = "") -> Iterator[None]:
         yield
     except FormRejected as err:
         raise FormRejected(_api_names(err.errors, names, prefix)) from None
+
+
+@contextmanager
+def _taken(field: str, value: Any, locale: str) -> Iterator[None]:
+    """Two callers sending the same serial (code, number) at the same moment both pass the
+    check before writing; the database's unique index refuses the later one, reported on the
+    field as the check would have (not a 500)."""
+    try:
+        yield
+    except IntegrityError:
+        raise FormRejected({field: [translate("error.duplicate", locale, value=value)]}) from None
 
 
 def _form_values(data: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
@@ -159,8 +171,9 @@ def create_customer(session: Session, user: User, data: dict[str, Any], locale: 
     contacts: [{name, title?, phone, email, department}]}` (a contact's department by name)."""
     editing.check_editor(user)
     data = {"code": new_customer_code(), "key_customer": False, **_given(data)}
-    customer = _write_customer(session, user, None, data, locale)
-    session.commit()
+    with _taken("code", data["code"], locale):
+        customer = _write_customer(session, user, None, data, locale)
+        session.commit()
     return customer
 
 
@@ -170,8 +183,9 @@ def update_customer(session: Session, user: User, customer_id: int, data: dict[s
     units and contacts point at departments)."""
     editing.check_editor(user)
     customer = editing.get_customer(session, customer_id)
-    written = _write_customer(session, user, customer, data, locale)
-    session.commit()
+    with _taken("code", data.get("code"), locale):
+        written = _write_customer(session, user, customer, data, locale)
+        session.commit()
     return written
 
 
@@ -245,8 +259,9 @@ def create_unit(session: Session, user: User, data: dict[str, Any], locale: str)
     """`{serial, model (its code), customer_id, department (its name), location, delivered_on,
     installed_on, accepted_on (null until acceptance), contract_id}`."""
     editing.check_editor(user)
-    saved = _write_unit(session, user, None, data, locale)
-    session.commit()
+    with _taken("serial", data.get("serial"), locale):
+        saved = _write_unit(session, user, None, data, locale)
+        session.commit()
     return saved.row
 
 
@@ -255,8 +270,9 @@ def update_unit(session: Session, user: User, unit_id: int, data: dict[str, Any]
     """The fields given change at once, but for the unit's contract: a move asks a second person."""
     editing.check_editor(user)
     unit = editing.get_unit(session, unit_id)
-    saved = _write_unit(session, user, unit, data, locale)
-    session.commit()
+    with _taken("serial", data.get("serial"), locale):
+        saved = _write_unit(session, user, unit, data, locale)
+        session.commit()
     return saved
 
 
@@ -293,8 +309,9 @@ def create_contract(session: Session, user: User, data: dict[str, Any], locale: 
     """`{number, customer_id, signed_on (today), warranty_years, maintenance_years (2), deposit,
     sla_policy (the seed's), inspection_every, follow_up_every (P3M)}`: in force at once."""
     editing.check_editor(user)
-    saved = _write_contract(session, user, None, data, locale)
-    session.commit()
+    with _taken("number", data.get("number"), locale):
+        saved = _write_contract(session, user, None, data, locale)
+        session.commit()
     return saved.row
 
 
@@ -306,6 +323,7 @@ def update_contract(
     of a second person (one waiting terms change per contract)."""
     editing.check_editor(user)
     contract = editing.get_contract(session, contract_id)
-    saved = _write_contract(session, user, contract, data, locale)
-    session.commit()
+    with _taken("number", data.get("number"), locale):
+        saved = _write_contract(session, user, contract, data, locale)
+        session.commit()
     return saved
