@@ -17,6 +17,7 @@ from app.aftersales.archive.models import EquipmentUnit
 from app.bpm import timers
 from app.bpm.models import utcnow
 from harness.http_client import call, login
+from harness.pdf import pdf_images, pdf_text
 from harness.servers import LiveServer
 from harness.web_client import WebClient
 
@@ -142,6 +143,26 @@ def test_packaging_refused_replaced_rechecked_then_accepted_once(base: str, comm
         assert status == 200
     status, _page = web.get(f"/deliveries/{delivery['id']}/signatures/nobody.png")
     assert status == 404
+    with web.opener.open(f"{base}/deliveries/{delivery['id']}/acceptance.pdf", timeout=60) as response:
+        pdf, headers = response.read(), response.headers
+    assert headers["Content-Type"] == "application/pdf" and pdf.startswith(b"%PDF-")
+    text = pdf_text(pdf)
+    for shown in (
+        "验收单",
+        "验收人",
+        "单位负责人",
+        "李验收",
+        "王院长",
+        serial,
+        today.isoformat(),
+        unit["warranty_end"],
+    ):
+        assert shown in text, shown
+    assert len(pdf_images(pdf)) == 2  # both drawn signatures, embedded
+    other = WebClient(base)
+    other.login("qc1")  # who may not see the delivery sees neither its signatures nor its form
+    assert other.get(f"/deliveries/{delivery['id']}/signatures/head.png")[0] == 404
+    assert other.get(f"/deliveries/{delivery['id']}/acceptance.pdf")[0] == 404
     # accepted once: a second delivery of the unit is refused, with the reason
     status, body = start(base, desk, unit_id, customer_id, serial)
     assert status == 409 and serial in body["error"]["message"] and "验收" in body["error"]["message"]
