@@ -6,6 +6,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "delivery.case": {"zh_CN": "交货验收 · {serial} · {customer}", "en": "Delivery · {serial} · {customer}"},
     "delivery.title": {"zh_CN": "交货与验收", "en": "Delivery and acceptance"},
     "delivery.section": {"zh_CN": "交货与验收", "en": "Delivery and acceptance"},
+    "delivery.start": {"zh_CN": "开始交货验收", "en": "Start the delivery"},
     "delivery.none": {"zh_CN": "尚无交货验收记录。", "en": "No delivery recorded yet."},
     "delivery.unit": {"zh_CN": "设备", "en": "Unit"},
     "delivery.serial": {"zh_CN": "设备序列号", "en": "Serial number"},

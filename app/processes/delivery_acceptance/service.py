@@ -6,7 +6,7 @@ these is in plugin.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session, undefer
 from app.aftersales.archive.models import EquipmentUnit
 from app.aftersales.archive.service import UnitSection
 from app.aftersales.rules.warranty import Coverage, coverage
+from app.bpm import definitions
 from app.bpm.errors import NotFound
 from app.bpm.forms.signature import NotASignature, clean_png
-from app.bpm.instances import get_instance, may_view
-from app.bpm.models import User, utcnow
+from app.bpm.instances import begin_instance, get_instance, may_view
+from app.bpm.models import ProcessInstance, User, utcnow
+from app.bpm.policies import can_start
+from app.bpm.unit_of_work import transactional
 from app.processes.delivery_acceptance.models import Delivery
 
 DELIVERY_PROCESS = "delivery_acceptance"
@@ -157,10 +160,34 @@ def unit_section(session: Session, user: User, unit: EquipmentUnit) -> UnitSecti
     return UnitSection(
         name=DELIVERY_PROCESS,
         template="delivery_acceptance/_unit_section.html",
-        values={"deliveries": deliveries, "now": now},
+        values={
+            "deliveries": deliveries,
+            "now": now,
+            "may_start": unit.accepted_on is None
+            and may_start(session, user)
+            and not any(d.status == "open" and d.instance.status in ("running", "error") for d in deliveries),
+        },
         api={"deliveries": api},
     )
 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def may_start(session: Session, user: User) -> bool:
+    """Whoever may start the process (its lanes' groups, admins) may start a unit's delivery."""
+    return can_start(user, definitions.loaded(definitions.latest(session, DELIVERY_PROCESS)).lanes)
+
+
+@transactional
+def start_delivery(session: Session, user: User, unit_id: int, now: datetime | None = None) -> ProcessInstance:
+    """A unit's delivery started from its page: the data carries the unit and its customer, the
+    instance is filed under the unit's serial; a unit accepted or in a delivery already is refused."""
+    unit = session.get(EquipmentUnit, unit_id)
+    if unit is None:
+        raise NotFound("error.unit_not_found")
+    data = {"customer_id": unit.customer_id, "unit_id": unit.id}
+    instance = begin_instance(session, user, DELIVERY_PROCESS, data, business_key=unit.serial, now=now or utcnow())
+    session.commit()
+    return instance

@@ -138,6 +138,9 @@ def test_packaging_refused_replaced_rechecked_then_accepted_once(base: str, comm
     web.login("after_sales1")
     status, page = web.get(f"/equipment/{unit_id}")
     assert status == 200 and 'id="unit-deliveries"' in page and "王院长" in page
+    assert 'id="start-delivery-for-unit"' not in page  # accepted: no new delivery
+    status, page = web.get(f"/instances/{iid}")
+    assert status == 200 and f"/deliveries/{delivery['id']}/acceptance.pdf" in page  # the form from the instance
     for signer in ("acceptor", "head"):
         status, _png = web.get(f"/deliveries/{delivery['id']}/signatures/{signer}.png")
         assert status == 200
@@ -231,3 +234,25 @@ def test_started_by_hand_the_first_task_picks_a_unit_not_yet_accepted(base: str,
     # the same unit cannot be in two deliveries at once
     status, body = start(base, desk, unit_id, _customer_id, serial)
     assert status == 409 and serial in body["error"]["message"]
+    status, found = call(base, "GET", f"{API}/process-instances?process_id={PROCESS}&q={serial}", token=desk)
+    assert status == 200 and len(found) == 1  # the refused start left nothing behind
+
+
+def test_a_delivery_started_from_the_units_page(base: str, committed_session: Session) -> None:
+    unit_id, customer_id, serial = new_unit(committed_session)
+    web = WebClient(base)
+    web.login("installation1")  # installation staff may start it too; the first task is after-sales'
+    status, page = web.get(f"/equipment/{unit_id}")
+    assert status == 200 and 'id="start-delivery-for-unit"' in page
+    status, page = web.post("/deliveries", {"unit_id": str(unit_id)}, csrf_from=f"/equipment/{unit_id}")
+    assert status == 200 and "流程已发起" in page and "到货前联系采购方" in page
+    desk = login(base, "after_sales1")
+    status, found = call(base, "GET", f"{API}/process-instances?process_id={PROCESS}&q={serial}", token=desk)
+    assert status == 200 and len(found) == 1 and found[0]["business_key"] == serial
+    status, instance = call(base, "GET", f"{API}/process-instances/{found[0]['id']}", token=desk)
+    assert instance["data"] == {"customer_id": customer_id, "unit_id": unit_id}
+    assert [t["name"] for t in instance["open_tasks"]] == ["contact_purchaser"]
+    status, page = web.get(f"/equipment/{unit_id}")
+    assert 'id="start-delivery-for-unit"' not in page  # one delivery at a time
+    status, page = web.post("/deliveries", {"unit_id": str(unit_id)}, csrf_from=f"/equipment/{unit_id}")
+    assert status == 200 and "已有一个进行中的交货验收" in page  # refused, said on the unit's page
