@@ -123,6 +123,9 @@ def test_packaging_refused_replaced_rechecked_then_accepted_once(base: str, comm
     assert unit["accepted_on"] == today.isoformat()
     assert unit["warranty_end"] == (today.replace(year=today.year + 6) - timedelta(days=1)).isoformat()
     assert unit["in_warranty"] is True
+    assert unit["spare_parts_until"] == (today.replace(year=today.year + 9) - timedelta(days=1)).isoformat()
+    status, events = call(base, "GET", f"{API}/process-instances/{iid}/history", token=desk)
+    assert status == 200 and "unit_accepted" in [e["action"] for e in events]  # the archive's audit event
     [delivery] = unit["deliveries"]
     assert delivery["status"] == "accepted" and delivery["signed"] is True
     assert [(c["kind"], c["passed"]) for c in delivery["checks"]] == [
