@@ -27,6 +27,7 @@ def product_modules() -> list[Module]:
     from app.aftersales.obligations.module import obligations_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
+    from app.processes.delivery_acceptance.module import delivery_acceptance_module
     from app.processes.obligation_overdue.module import obligation_overdue_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
 
@@ -38,6 +39,7 @@ def product_modules() -> list[Module]:
         repair_dispatch_module(),
         complaint_handling_module(),
         obligation_overdue_module(),
+        delivery_acceptance_module(),
     ]
 
 

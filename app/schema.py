@@ -9,9 +9,17 @@ from app.aftersales.archive import models as archive_models
 from app.aftersales.obligations import models as obligation_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
+from app.processes.delivery_acceptance import models as delivery_models
 from app.processes.repair_dispatch import models as repair_models
 
-MODEL_MODULES = (archive_models, approval_models, warehouse_models, obligation_models, repair_models)
+MODEL_MODULES = (
+    archive_models,
+    approval_models,
+    warehouse_models,
+    obligation_models,
+    repair_models,
+    delivery_models,
+)
 metadata = Base.metadata
 
 __all__ = ["MODEL_MODULES", "Base", "metadata"]

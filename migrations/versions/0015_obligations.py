@@ -1,6 +1,6 @@
 """the recurring promises: kinds with their rules as data, obligations per subject, their periods
 
-Revision ID: 0021
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-02 04:12:17.757191
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0021"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
