@@ -26,6 +26,8 @@ def product_modules() -> list[Module]:
     from app.aftersales.archive.module import archive_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
+    from app.processes.follow_up.module import follow_up_module
+    from app.processes.inspection.module import inspection_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
 
     return [
@@ -34,6 +36,8 @@ def product_modules() -> list[Module]:
         warehouse_module(),
         repair_dispatch_module(),
         complaint_handling_module(),
+        inspection_module(),
+        follow_up_module(),
     ]
 
 

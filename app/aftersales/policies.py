@@ -55,3 +55,18 @@ def can_decide_change(user: User, change: PendingChange) -> bool:
     if change.decision != PENDING or user.id == change.asked_by_id:
         return False
     return bool((CHANGE_APPROVERS & user.group_ids) - change.asked_by.group_ids)
+
+
+AFTER_SALES_LEADS = "after_sales_leads"
+VISIT_REPORT_WRITERS = frozenset({AFTER_SALES, AFTER_SALES_LEADS, ADMINS})
+VISIT_REPORT_APPROVERS = frozenset({AFTER_SALES_LEADS, ADMINS})
+
+
+def can_write_visit_report(user: User) -> bool:
+    """Draft and edit a key customer's yearly visit report (R19): after-sales staff and leads."""
+    return bool(VISIT_REPORT_WRITERS & user.group_ids)
+
+
+def can_approve_visit_report(user: User, written_by_id: int) -> bool:
+    """Approve a visit report: an after-sales lead (or admin) who is not the one who last wrote it."""
+    return user.id != written_by_id and bool(VISIT_REPORT_APPROVERS & user.group_ids)
