@@ -28,6 +28,8 @@ def product_modules() -> list[Module]:
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
     from app.processes.delivery_acceptance.module import delivery_acceptance_module
+    from app.processes.follow_up.module import follow_up_module
+    from app.processes.inspection.module import inspection_module
     from app.processes.obligation_overdue.module import obligation_overdue_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
 
@@ -40,6 +42,8 @@ def product_modules() -> list[Module]:
         complaint_handling_module(),
         obligation_overdue_module(),
         delivery_acceptance_module(),
+        inspection_module(),
+        follow_up_module(),
     ]
 
 

@@ -10,6 +10,8 @@ from app.aftersales.obligations import models as obligation_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
 from app.processes.delivery_acceptance import models as delivery_models
+from app.processes.follow_up import models as follow_up_models
+from app.processes.inspection import models as inspection_models
 from app.processes.repair_dispatch import models as repair_models
 
 MODEL_MODULES = (
@@ -19,6 +21,8 @@ MODEL_MODULES = (
     obligation_models,
     repair_models,
     delivery_models,
+    inspection_models,
+    follow_up_models,
 )
 metadata = Base.metadata
 

@@ -63,3 +63,17 @@ def can_read_obligations(user: User) -> bool:
     """The recurring promises per customer and unit (due, met, overdue, with their evidence):
     the staff who keep them or the contracts behind them, and auditors."""
     return bool(OBLIGATION_READERS & user.group_ids)
+
+
+VISIT_REPORT_WRITERS = frozenset({AFTER_SALES, AFTER_SALES_LEADS, ADMINS})
+VISIT_REPORT_APPROVERS = frozenset({AFTER_SALES_LEADS, ADMINS})
+
+
+def can_write_visit_report(user: User) -> bool:
+    """Draft and edit a key customer's yearly visit report (R19): after-sales staff and leads."""
+    return bool(VISIT_REPORT_WRITERS & user.group_ids)
+
+
+def can_approve_visit_report(user: User, written_by_id: int) -> bool:
+    """Approve a visit report: an after-sales lead (or admin) who is not the one who last wrote it."""
+    return user.id != written_by_id and bool(VISIT_REPORT_APPROVERS & user.group_ids)

@@ -463,7 +463,7 @@ def record_completion(ctx: StepContext) -> None:
     """The completion listener: an instance that completed meets the obligations its process
     and data qualify for, in the period holding the day it completed (office time)."""
     process_id = ctx.instance.process_id
-    kinds = [k for k in active_kinds(ctx.session) if k.rule.met_by_instance(process_id, ctx.data)]
+    kinds = [k for k in active_kinds(ctx.session) if k.rule.met_by_instance(process_id, ctx.data, ctx.passed)]
     if not kinds:
         return
     day = ctx.now.astimezone(office_tz()).date()

@@ -134,13 +134,20 @@ class Period:
 @dataclass(frozen=True)
 class MetBy:
     """A completed instance of `process_id` meets the obligation; when `mode` is set, only one
-    whose data says that mode (a follow-up's "visit")."""
+    whose data says that mode (a follow-up's "visit"); when `ends` is set, only one that ended
+    at one of those end events (an inspection whose sheet was filed, not one the customer
+    refused to sign)."""
 
     process_id: str
     mode: str | None = None
+    ends: tuple[str, ...] = ()
 
-    def matches(self, process_id: str, data: Mapping[str, Any]) -> bool:
-        return process_id == self.process_id and (self.mode is None or data.get("mode") == self.mode)
+    def matches(self, process_id: str, data: Mapping[str, Any], passed: frozenset[str] = frozenset()) -> bool:
+        return (
+            process_id == self.process_id
+            and (self.mode is None or data.get("mode") == self.mode)
+            and (not self.ends or bool(passed & set(self.ends)))
+        )
 
 
 @dataclass(frozen=True)
@@ -218,8 +225,8 @@ class ObligationRule:
             responsible_group=str(group),
         )
 
-    def met_by_instance(self, process_id: str, data: Mapping[str, Any]) -> bool:
-        return any(m.matches(process_id, data) for m in self.met_by)
+    def met_by_instance(self, process_id: str, data: Mapping[str, Any], passed: frozenset[str] = frozenset()) -> bool:
+        return any(m.matches(process_id, data, passed) for m in self.met_by)
 
     def period(self, anchor: date, starts_on: date, every: Every, window_end: date | None) -> Period:
         """The period of the series from `anchor` that starts on `starts_on`, cut at
@@ -289,7 +296,10 @@ def _met_by(item: Any, where: str) -> MetBy:
     mode = item.get("mode")
     if mode is not None and not _is_name(mode):
         raise RuleError(f"{where}: mode is a short name")
-    return MetBy(str(item["process_id"]), mode)
+    ends = item.get("ends") or []
+    if not isinstance(ends, list) or len(ends) > 10 or not all(_is_name(e) for e in ends):
+        raise RuleError(f"{where}: ends lists end event ids")
+    return MetBy(str(item["process_id"]), mode, tuple(ends))
 
 
 # The seed's recurring promises (API.md's kinds). Stored as data on first use; an admin may
@@ -301,7 +311,7 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
         "applies_to": "maintenance",
         "every": "P3M",
         "every_from_contract": "inspection_every",
-        "met_by": [{"process_id": "inspection"}],
+        "met_by": [{"process_id": "inspection", "ends": ["end_filed"]}],
         "opens": "inspection",
         "responsible_group": "after_sales_leads",
     },
