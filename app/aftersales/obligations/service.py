@@ -252,10 +252,11 @@ def run_pass(session: Session, now: datetime, batch: int = BATCH) -> PassReport:
         if not periods:
             session.commit()
             break
+        subjects = _subjects(session, [o for _, o in periods])
         for period, obligation in periods:
             kind = kinds.get(obligation.kind)
             if kind is not None:
-                _escalate(session, kind, obligation, period, now, report)
+                _escalate(session, kind, subjects[obligation.id], period, now, report)
         session.commit()
     return report
 
@@ -309,9 +310,10 @@ def _open_batch(
         opened.append((kind, obligation, row, period))
     session.add_all([row for _, _, row, _ in opened])
     session.flush()
+    subjects = _subjects(session, [o for k, o, row, _ in opened if row.status == "due" and k.rule.opens])
     for kind, obligation, row, period in opened:
         if row.status == "due" and kind.rule.opens:
-            _start_work(session, kind, obligation, row, period, now, report)
+            _start_work(session, kind, obligation, subjects[obligation.id], row, period, now, report)
         obligation.current_period_id = row.id
         report.opened += 1
         report.met_on_opening += int(row.status == "met")
@@ -336,26 +338,44 @@ def _advance(kind: Kind, obligation: Obligation, period: Period) -> None:
     _schedule(kind, obligation, every.next_start(obligation.anchor_on, period.starts_on))
 
 
-def _subject_data(session: Session, obligation: Obligation) -> dict[str, Any]:
-    """What a started process is given about the subject: ids, and names for its pages."""
-    data: dict[str, Any] = {}
-    if obligation.customer_id is not None:
-        data["customer_id"] = obligation.customer_id
-        customer = session.get(Customer, obligation.customer_id)
-        data["customer"] = customer.name if customer else ""
-    if obligation.unit_id is not None:
-        unit = session.get(EquipmentUnit, obligation.unit_id)
-        data["unit_id"] = obligation.unit_id
-        if unit is not None:
-            model = session.get(EquipmentModel, unit.model_id)
-            data.update(serial=unit.serial, model=model.name if model else "", location=unit.location or "")
-    return data
+@dataclass(frozen=True)
+class Subject:
+    """What a started process is given about an obligation's subject: its ids and, for its
+    pages and worklist rows, the names; the unit's serial files the instance under the unit."""
+
+    data: dict[str, Any]
+    business_key: str | None
+
+
+def _subjects(session: Session, obligations: Iterable[Obligation]) -> dict[int, Subject]:
+    """The subjects of a batch of obligations, in one query."""
+    by_id = {o.id: o for o in obligations}
+    if not by_id:
+        return {}
+    rows = session.execute(
+        select(Obligation.id, Customer.name, EquipmentUnit.serial, EquipmentUnit.location, EquipmentModel.name)
+        .outerjoin(Customer, Customer.id == Obligation.customer_id)
+        .outerjoin(EquipmentUnit, EquipmentUnit.id == Obligation.unit_id)
+        .outerjoin(EquipmentModel, EquipmentModel.id == EquipmentUnit.model_id)
+        .where(Obligation.id.in_(by_id))
+    )
+    found = {}
+    for obligation_id, customer, serial, location, model in rows:
+        obligation = by_id[obligation_id]
+        data: dict[str, Any] = {}
+        if obligation.customer_id is not None:
+            data.update(customer_id=obligation.customer_id, customer=customer or "")
+        if obligation.unit_id is not None:
+            data.update(unit_id=obligation.unit_id, serial=serial or "", model=model or "", location=location or "")
+        found[obligation_id] = Subject(data, serial)
+    return found
 
 
 def _start_work(
     session: Session,
     kind: Kind,
     obligation: Obligation,
+    subject: Subject,
     row: ObligationPeriod,
     period: Period,
     now: datetime,
@@ -365,7 +385,7 @@ def _start_work(
     fault) leaves the period open and listed with the reason, and the pass goes on."""
     assert kind.rule.opens is not None
     data = {
-        **_subject_data(session, obligation),
+        **subject.data,
         **kind.rule.opens_data,
         "obligation": {
             "kind": kind.code,
@@ -374,10 +394,9 @@ def _start_work(
             "period": period.label(),
         },
     }
-    business_key = _business_key(session, obligation)
     inner = session.begin_nested()
     try:
-        instance = begin_instance(session, None, kind.rule.opens, data, business_key=business_key, now=now)
+        instance = begin_instance(session, None, kind.rule.opens, data, business_key=subject.business_key, now=now)
     except ServiceError as err:
         inner.rollback()
         row.open_error = translate(err.message_key, DEFAULT_LOCALE, **err.params)[:300]
@@ -394,12 +413,6 @@ def _start_work(
     report.started += 1
 
 
-def _business_key(session: Session, obligation: Obligation) -> str | None:
-    if obligation.unit_id is not None:
-        return session.scalar(select(EquipmentUnit.serial).where(EquipmentUnit.id == obligation.unit_id))
-    return None
-
-
 def _claim_overdue_periods(session: Session, now: datetime, batch: int) -> list[tuple[ObligationPeriod, Obligation]]:
     query = (
         select(ObligationPeriod, Obligation)
@@ -413,7 +426,12 @@ def _claim_overdue_periods(session: Session, now: datetime, batch: int) -> list[
 
 
 def _escalate(
-    session: Session, kind: Kind, obligation: Obligation, period: ObligationPeriod, now: datetime, report: PassReport
+    session: Session,
+    kind: Kind,
+    subject: Subject,
+    period: ObligationPeriod,
+    now: datetime,
+    report: PassReport,
 ) -> None:
     """Overdue: the period says so, and the kind's responsible group gets a task of its own
     (the `obligation_overdue` process) naming what was promised, for whom, by when."""
@@ -422,7 +440,7 @@ def _escalate(
     period.escalated_to = kind.rule.responsible_group
     report.overdue += 1
     data = {
-        **_subject_data(session, obligation),
+        **subject.data,
         "responsible_group": kind.rule.responsible_group,
         "obligation_kind": kind.code,
         "due_on": period.due_on.isoformat(),
@@ -431,9 +449,7 @@ def _escalate(
     }
     inner = session.begin_nested()
     try:
-        instance = begin_instance(
-            session, None, ESCALATION_PROCESS, data, business_key=_business_key(session, obligation), now=now
-        )
+        instance = begin_instance(session, None, ESCALATION_PROCESS, data, business_key=subject.business_key, now=now)
     except Exception as err:  # noqa: BLE001 - the period is marked overdue whatever happens here
         inner.rollback()
         log.error("escalating obligation period %s failed: %s", period.id, err)
