@@ -26,7 +26,9 @@ def product_modules() -> list[Module]:
     from app.aftersales.archive.module import archive_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
+    from app.processes.feedback_card.module import feedback_card_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
+    from app.processes.suggestion.module import suggestion_module
 
     return [
         archive_module(),
@@ -34,6 +36,8 @@ def product_modules() -> list[Module]:
         warehouse_module(),
         repair_dispatch_module(),
         complaint_handling_module(),
+        feedback_card_module(),
+        suggestion_module(),
     ]
 
 

@@ -8,9 +8,18 @@ from app.aftersales.approvals import models as approval_models
 from app.aftersales.archive import models as archive_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
+from app.processes.feedback_card import models as feedback_models
 from app.processes.repair_dispatch import models as repair_models
+from app.processes.suggestion import models as suggestion_models
 
-MODEL_MODULES = (archive_models, approval_models, warehouse_models, repair_models)
+MODEL_MODULES = (
+    archive_models,
+    approval_models,
+    warehouse_models,
+    repair_models,
+    feedback_models,
+    suggestion_models,
+)
 metadata = Base.metadata
 
 __all__ = ["MODEL_MODULES", "Base", "metadata"]

@@ -55,3 +55,12 @@ def can_decide_change(user: User, change: PendingChange) -> bool:
     if change.decision != PENDING or user.id == change.asked_by_id:
         return False
     return bool((CHANGE_APPROVERS & user.group_ids) - change.asked_by.group_ids)
+
+
+AFTER_SALES_LEADS = "after_sales_leads"
+QUESTION_SET_EDITORS = frozenset({AFTER_SALES_LEADS, ADMINS})
+
+
+def can_edit_feedback_questions(user: User) -> bool:
+    """Write the next version of the feedback card's questions (answered versions never change)."""
+    return bool(QUESTION_SET_EDITORS & user.group_ids)
