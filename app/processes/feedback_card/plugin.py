@@ -40,7 +40,12 @@ class CardStep(StepContext):
 
 
 def card_case(ctx: StepContext) -> CardStep | None:
-    card = card_of_instance(ctx.session, ctx.instance.id)
+    """The card behind the instance: by the instance, or (while the intake starts it, before
+    the card knows its instance) by the card id in the instance's data."""
+    card = card_of_instance(ctx.session, ctx.instance.id) if ctx.instance.id is not None else None
+    card_id = (ctx.instance.data or {}).get("card_id") or ctx.data.get("card_id")
+    if card is None and isinstance(card_id, int):
+        card = ctx.session.get(FeedbackCard, card_id)
     return None if card is None else CardStep.extend(ctx, card=card)
 
 
