@@ -76,14 +76,14 @@ def _start_follow_up(step: CardStep) -> str:
             step.session, None, FOLLOW_UP_PROCESS, data, business_key=card.unit.serial, now=step.now
         )
     except NotFound:
-        raise FormRejected({"action": [translate("feedback_card.error.no_follow_up", step.locale)]}) from None
+        raise FormRejected({"follow_up_action": [translate("feedback_card.error.no_follow_up", step.locale)]}) from None
     return f"#{started.id}"
 
 
 def _open_request(step: CardStep) -> str:
     card = _card(step)
     if step.user is None:
-        raise FormRejected({"action": [translate("error.forbidden", step.locale)]})
+        raise FormRejected({"follow_up_action": [translate("error.forbidden", step.locale)]})
     opening = RequestOpening(
         unit_id=card.unit_id,
         description=_summary(step),
@@ -115,7 +115,7 @@ def _start_complaint(step: CardStep) -> str:
             step.session, None, COMPLAINT_PROCESS, data, business_key=card.unit.serial, now=step.now
         )
     except NotFound:
-        raise FormRejected({"action": [translate("feedback_card.error.no_complaint", step.locale)]}) from None
+        raise FormRejected({"follow_up_action": [translate("feedback_card.error.no_complaint", step.locale)]}) from None
     return f"#{started.id}"
 
 
@@ -129,7 +129,7 @@ START_ACTION: Mapping[str, Callable[[CardStep], str]] = {
 def start_action(step: CardStep) -> None:
     """The chosen follow-up is opened in the choice's own transaction: if it cannot be (the
     follow-up process is not deployed), the choice is refused beside the field."""
-    action = str(step.data.get("action") or "")
+    action = str(step.data.get("follow_up_action") or "")
     opener = START_ACTION.get(action)
     if opener is None:
         return  # the form's own validation reports it

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bpm import timers
@@ -110,7 +109,11 @@ def test_bad_cards_are_refused_per_field(base: str, desk: str) -> None:
     assert status == 400 and all(k.startswith("rating_") for k in body["errors"]), body
     ratings = {str(q["id"]): 4 for q in questions(base, desk)}
     status, body = call(
-        base, "POST", f"{API}/feedback-cards", {"equipment_id": 999999, "source": "paper", "ratings": ratings}, token=desk
+        base,
+        "POST",
+        f"{API}/feedback-cards",
+        {"equipment_id": 999999, "source": "paper", "ratings": ratings},
+        token=desk,
     )
     assert status == 400 and "unit_id" in body["errors"]
     status, body = call(
@@ -130,7 +133,7 @@ def test_a_poor_card_reaches_qc_and_opens_a_service_request_attended_within_24_h
     facts = " ".join(f"{f['label']} {f['value']}" for f in detail["case"]["facts"])
     assert "复印件发黑，已第三次" in facts and "2/5" in facts  # QC sees the ratings and the text
     before = utcnow()
-    status, _ = complete(base, desk, instance_id, "choose_action", {"action": "service_request"})
+    status, _ = complete(base, desk, instance_id, "choose_action", {"follow_up_action": "service_request"})
     assert status == 200
     opened = card(base, desk, created["id"])
     assert opened["action"] == "service_request" and opened["action_ref"].startswith("BX")
@@ -155,8 +158,8 @@ def test_a_phone_follow_up_needs_its_process_and_is_confirmed_within_24_hours(
 ) -> None:
     created = poor_card(base, desk, "SN-C3000-0004", "噪音大")
     instance_id = created["process_instance_id"]
-    status, body = complete(base, desk, instance_id, "choose_action", {"action": "follow_up"})
-    assert status == 400 and "回访流程尚未部署" in body["errors"]["action"][0], body
+    status, body = complete(base, desk, instance_id, "choose_action", {"follow_up_action": "follow_up"})
+    assert status == 400 and "回访流程尚未部署" in body["errors"]["follow_up_action"][0], body
     assert task_named(base, desk, instance_id, "choose_action")  # nothing changed: choose again
 
     owner = login(base, "process_owners1")
@@ -164,7 +167,7 @@ def test_a_phone_follow_up_needs_its_process_and_is_confirmed_within_24_hours(
         base, f"{API}/process-definitions", "follow_up.bpmn", (FIXTURES / "follow_up_standin.bpmn").read_bytes(), owner
     )
     assert status in (200, 201), deployed
-    status, _ = complete(base, desk, instance_id, "choose_action", {"action": "follow_up"})
+    status, _ = complete(base, desk, instance_id, "choose_action", {"follow_up_action": "follow_up"})
     assert status == 200
     ref = card(base, desk, created["id"])["action_ref"]
     started = committed_session.get(ProcessInstance, int(ref.lstrip("#")))
@@ -195,7 +198,7 @@ def test_a_quality_complaint_late_past_24_hours_is_escalated_to_the_leads(
     )
     assert status == 201 and created["poor"] is False and created["quality_problem"] is True
     instance_id = created["process_instance_id"]
-    status, _ = complete(base, desk, instance_id, "choose_action", {"action": "complaint"})
+    status, _ = complete(base, desk, instance_id, "choose_action", {"follow_up_action": "complaint"})
     assert status == 200
     ref = card(base, desk, created["id"])["action_ref"]
     complaint = instance(base, desk, int(ref.lstrip("#")))
@@ -211,7 +214,9 @@ def test_a_quality_complaint_late_past_24_hours_is_escalated_to_the_leads(
     status, _ = complete(base, lead, instance_id, "escalate_action", {"escalation_measures": "已督促品控跟进"})
     assert status == 200
     status, _ = complete(base, desk, instance_id, "confirm_action_done", {"outcome": "投诉已登记处理"})
-    status, _ = complete(base, login(base, "qc1"), instance_id, "review_quality_feedback", {"qc_conclusion": "卡扣批次问题"})
+    status, _ = complete(
+        base, login(base, "qc1"), instance_id, "review_quality_feedback", {"qc_conclusion": "卡扣批次问题"}
+    )
     assert instance(base, desk, instance_id)["status"] == "completed"
     status, history = call(base, "GET", f"{API}/process-instances/{instance_id}/history", token=desk)
     assert status == 200
