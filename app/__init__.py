@@ -28,10 +28,12 @@ def product_modules() -> list[Module]:
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
     from app.processes.delivery_acceptance.module import delivery_acceptance_module
+    from app.processes.feedback_card.module import feedback_card_module
     from app.processes.follow_up.module import follow_up_module
     from app.processes.inspection.module import inspection_module
     from app.processes.obligation_overdue.module import obligation_overdue_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
+    from app.processes.suggestion.module import suggestion_module
 
     return [
         archive_module(),
@@ -44,6 +46,8 @@ def product_modules() -> list[Module]:
         delivery_acceptance_module(),
         inspection_module(),
         follow_up_module(),
+        feedback_card_module(),
+        suggestion_module(),
     ]
 
 

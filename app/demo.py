@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.archive.demo import seed_archive
 from app.bpm.users import ensure_group, ensure_user
+from app.processes.feedback_card.service import seed_feedback_questions
 from app.processes.inspection.service import seed_checklists
 
 DEMO_PASSWORD = "shouhou-demo"  # noqa: S105 - demo data only, documented in API.md
@@ -51,4 +52,5 @@ def seed_demo(session: Session) -> list[str]:
     session.commit()
     seed_archive(session)
     seed_checklists(session)
+    seed_feedback_questions(session)
     return names

@@ -612,6 +612,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.version_retired": {"zh_CN": "退役版本", "en": "Version retired"},
     "action.version_reinstated": {"zh_CN": "恢复版本", "en": "Version reinstated"},
     "action.service_request_reported": {"zh_CN": "登记报修", "en": "Fault reported"},
+    "action.feedback_card_received": {"zh_CN": "收到质量反馈卡", "en": "Feedback card received"},
+    "action.feedback_questions_versioned": {"zh_CN": "反馈卡问卷新版本", "en": "Feedback questions versioned"},
     "sr.record_summary_on_site": {"zh_CN": "服务内容", "en": "Work done"},
     "sr.record_summary_remote": {"zh_CN": "远程解决方案", "en": "Remote solution"},
     "sr.customer_opinion": {"zh_CN": "客户意见", "en": "Customer's opinion"},

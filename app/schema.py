@@ -10,9 +10,11 @@ from app.aftersales.obligations import models as obligation_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
 from app.processes.delivery_acceptance import models as delivery_models
+from app.processes.feedback_card import models as feedback_models
 from app.processes.follow_up import models as follow_up_models
 from app.processes.inspection import models as inspection_models
 from app.processes.repair_dispatch import models as repair_models
+from app.processes.suggestion import models as suggestion_models
 
 MODEL_MODULES = (
     archive_models,
@@ -23,6 +25,8 @@ MODEL_MODULES = (
     delivery_models,
     inspection_models,
     follow_up_models,
+    feedback_models,
+    suggestion_models,
 )
 metadata = Base.metadata
 

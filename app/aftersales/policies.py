@@ -77,3 +77,11 @@ def can_write_visit_report(user: User) -> bool:
 def can_approve_visit_report(user: User, written_by_id: int) -> bool:
     """Approve a visit report: an after-sales lead (or admin) who is not the one who last wrote it."""
     return user.id != written_by_id and bool(VISIT_REPORT_APPROVERS & user.group_ids)
+
+
+QUESTION_SET_EDITORS = frozenset({AFTER_SALES_LEADS, ADMINS})
+
+
+def can_edit_feedback_questions(user: User) -> bool:
+    """Write the next version of the feedback card's questions (answered versions never change)."""
+    return bool(QUESTION_SET_EDITORS & user.group_ids)
