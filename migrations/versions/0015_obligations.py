@@ -74,6 +74,8 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("work_on", sa.Date(), nullable=False),
+        sa.Column("work_started", sa.Boolean(), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("opened_instance_id", sa.Integer(), nullable=True),
         sa.Column("met_at", sa.DateTime(timezone=True), nullable=True),
@@ -112,10 +114,12 @@ def upgrade() -> None:
     with op.batch_alter_table("obligation_periods", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_obligation_periods_obligation_id"), ["obligation_id"], unique=False)
         batch_op.create_index("ix_obligation_periods_status_due", ["status", "due_at"], unique=False)
+        batch_op.create_index("ix_obligation_periods_work", ["work_started", "work_on"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("obligation_periods", schema=None) as batch_op:
+        batch_op.drop_index("ix_obligation_periods_work")
         batch_op.drop_index("ix_obligation_periods_status_due")
         batch_op.drop_index(batch_op.f("ix_obligation_periods_obligation_id"))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -251,8 +251,10 @@ def test_a_key_customer_unvisited_for_13_months_escalates_and_a_visit_restarts_t
         key = session.scalars(select(Customer).where(Customer.code == "C-0001")).one()
         fire(app, at("2026-12-01T09:00:00"))
         obligation = obligation_of(session, "probe_visit", f"customer:{key.id}")
-        assert obligation.anchor_on <= date(2026, 12, 1) and periods_of(session, obligation) == []
+        [period] = periods_of(session, obligation)  # written on its first day, due a year on
         anchor = obligation.anchor_on
+        assert anchor <= date(2026, 12, 1) and period.starts_on == anchor and period.status == "due"
+        assert (period.work_on, period.work_started) == (period.due_on - timedelta(days=30), True)  # starts nothing
 
         # a phone call is not a visit
         phone = instances.begin_instance(
@@ -283,11 +285,15 @@ def test_a_key_customer_unvisited_for_13_months_escalates_and_a_visit_restarts_t
         session.commit()
         complete(session, "after_sales1", visit.id, at("2028-01-10T15:00:00"), {})
         session.commit()
-        obligation = obligation_of(session, "probe_visit", f"customer:{key.id}")
-        [period] = periods_of(session, obligation)
+        [period] = periods_of(session, obligation_of(session, "probe_visit", f"customer:{key.id}"))
         assert period.status == "met" and period.met_instance_id == visit.id  # met late
-        assert obligation.next_starts_on == date(2028, 1, 10)  # the next year runs from the visit
-        assert obligation.next_opens_on == date(2028, 12, 10)
+        fire(app, at("2028-01-11T09:00:00"))
+        [_, following] = periods_of(session, obligation_of(session, "probe_visit", f"customer:{key.id}"))
+        assert (following.starts_on, following.status) == (
+            date(2028, 1, 10),
+            "due",
+        )  # the next year runs from the visit
+        assert following.ends_on == date(2029, 1, 10)
 
 
 def test_the_list_shows_due_met_and_overdue_with_evidence_to_those_who_may_read_it(

@@ -28,8 +28,9 @@ class ObligationKind(Base):
 
 class Obligation(Base):
     """One subject bound by one kind. `subject_key` is `unit:<id>`, `customer:<id>` or
-    `organisation`, unique per kind. The calendar pass opens the next period on `next_opens_on`
-    (indexed; None while a rolling period waits to be met, or when the window has ended)."""
+    `organisation`, unique per kind. The calendar pass writes the next period on `next_opens_on`,
+    its first day (indexed; None while a rolling period waits to be met, or when the window has
+    ended)."""
 
     __tablename__ = "obligations"
     __table_args__ = (
@@ -57,14 +58,15 @@ class Obligation(Base):
 
 
 class ObligationPeriod(Base):
-    """One period of an obligation: when it runs, when it is due (the end of `due_on` in the
-    office's time zone), its status, the instance that met it, the one the period opened, and
-    the escalation when it went overdue."""
+    """One period of an obligation, written on its first day: when it runs, when it is due (the
+    end of `due_on` in the office's time zone), its status, the instance that met it, the one the
+    calendar started for it (on `work_on`), and the escalation when it went overdue."""
 
     __tablename__ = "obligation_periods"
     __table_args__ = (
         UniqueConstraint("obligation_id", "starts_on"),
         Index("ix_obligation_periods_status_due", "status", "due_at"),
+        Index("ix_obligation_periods_work", "work_started", "work_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +76,10 @@ class ObligationPeriod(Base):
     due_on: Mapped[date]
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(10), default="due")
+    # when the period's process is started (its first working day, or a month before a rolling
+    # period is due), and whether that was done (or not needed: met, or a kind that starts none)
+    work_on: Mapped[date]
+    work_started: Mapped[bool] = mapped_column(default=False)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="SET NULL"))
     met_at: Mapped[datetime | None]

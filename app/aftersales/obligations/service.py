@@ -97,16 +97,13 @@ def _start(kind: Kind, anchor: date, every: Every, today: date) -> date:
 
 
 def _schedule(kind: Kind, obligation: Obligation, starts_on: date | None) -> None:
-    """Set when the period starting on `starts_on` opens (None: nothing more to open)."""
+    """The next period starts (and is written) on `starts_on` (None: nothing more to open)."""
     obligation.next_starts_on = starts_on
     obligation.next_opens_on = None
     if starts_on is None or (obligation.window_ends_on is not None and starts_on >= obligation.window_ends_on):
         obligation.next_starts_on = None
         return
-    every = Every.parse(obligation.every, kind.code)
-    anchor = starts_on if kind.rule.window == "rolling" else obligation.anchor_on
-    period = kind.rule.period(anchor, starts_on, every, obligation.window_ends_on)
-    obligation.next_opens_on = kind.rule.opens_on(period)
+    obligation.next_opens_on = starts_on
 
 
 def _new_obligation(
@@ -248,6 +245,15 @@ def run_pass(session: Session, now: datetime, batch: int = BATCH) -> PassReport:
         _open_batch(session, kinds, claimed, now, report)
         session.commit()
     for _ in range(MAX_BATCHES):
+        waiting = _claim_work(session, today, list(kinds), batch)
+        if not waiting:
+            session.commit()
+            break
+        subjects = _subjects(session, [o for _, o in waiting])
+        for period, obligation in waiting:
+            _start_work(session, kinds[obligation.kind], subjects[obligation.id], period, today, now, report)
+        session.commit()
+    for _ in range(MAX_BATCHES):
         periods = _claim_overdue_periods(session, now, batch)
         if not periods:
             session.commit()
@@ -272,6 +278,26 @@ def _claim_due_obligations(session: Session, today: date, kinds: Sequence[str], 
     return list(session.scalars(query))
 
 
+def _claim_work(
+    session: Session, today: date, kinds: Sequence[str], batch: int
+) -> list[tuple[ObligationPeriod, Obligation]]:
+    """Periods whose process is to be started by today, not started yet, still unmet."""
+    query = (
+        select(ObligationPeriod, Obligation)
+        .join(Obligation, Obligation.id == ObligationPeriod.obligation_id)
+        .where(
+            ObligationPeriod.work_started.is_(False),
+            ObligationPeriod.work_on <= today,
+            ObligationPeriod.status != "met",
+            Obligation.kind.in_(kinds),
+        )
+        .order_by(ObligationPeriod.work_on, ObligationPeriod.id)
+        .limit(batch)
+        .with_for_update(of=ObligationPeriod, skip_locked=True)
+    )
+    return [(p, o) for p, o in session.execute(query)]
+
+
 def _due_at(day: date, tz: ZoneInfo) -> datetime:
     """The end of the office's day `day` (the first instant of the next)."""
     return datetime.combine(day + timedelta(days=1), time(0), tz)
@@ -280,10 +306,9 @@ def _due_at(day: date, tz: ZoneInfo) -> datetime:
 def _open_batch(
     session: Session, kinds: dict[str, Kind], claimed: Sequence[Obligation], now: datetime, report: PassReport
 ) -> None:
-    """Open the claimed obligations' next periods: their rows written at once (the claim's row
-    locks keep every other worker off these obligations, and the period's uniqueness per start
-    day is the database's last word), then each unmet period's process started in a savepoint
-    of its own."""
+    """Write the claimed obligations' next periods at once (the claim's row locks keep every
+    other worker off these obligations, and the period's uniqueness per start day is the
+    database's last word); their processes are started on their `work_on` day."""
     tz = office_tz()
     opened: list[tuple[Kind, Obligation, ObligationPeriod, Period]] = []
     for obligation in claimed:
@@ -303,6 +328,8 @@ def _open_batch(
             due_on=period.due_on,
             due_at=_due_at(period.due_on, tz),
             status="met" if met else "due",
+            work_on=kind.rule.opens_on(period),
+            work_started=met or kind.rule.opens is None,
             opened_at=now,
             met_at=now if met else None,
             met_instance_id=obligation.last_met_instance_id if met else None,
@@ -310,10 +337,7 @@ def _open_batch(
         opened.append((kind, obligation, row, period))
     session.add_all([row for _, _, row, _ in opened])
     session.flush()
-    subjects = _subjects(session, [o for k, o, row, _ in opened if row.status == "due" and k.rule.opens])
     for kind, obligation, row, period in opened:
-        if row.status == "due" and kind.rule.opens:
-            _start_work(session, kind, obligation, subjects[obligation.id], row, period, now, report)
         obligation.current_period_id = row.id
         report.opened += 1
         report.met_on_opening += int(row.status == "met")
@@ -374,25 +398,19 @@ def _subjects(session: Session, obligations: Iterable[Obligation]) -> dict[int, 
 def _start_work(
     session: Session,
     kind: Kind,
-    obligation: Obligation,
     subject: Subject,
     row: ObligationPeriod,
-    period: Period,
+    today: date,
     now: datetime,
     report: PassReport,
 ) -> None:
-    """Start the kind's process for the period; a process that cannot start (not deployed, a
-    fault) leaves the period open and listed with the reason, and the pass goes on."""
+    """Start the kind's process for the period. A process that cannot start (not deployed, a
+    fault) leaves the period listed with the reason, tried again the next day; the pass goes on."""
     assert kind.rule.opens is not None
     data = {
         **subject.data,
         **kind.rule.opens_data,
-        "obligation": {
-            "kind": kind.code,
-            "period_id": row.id,
-            "due_on": period.due_on.isoformat(),
-            "period": period.label(),
-        },
+        "obligation": {"kind": kind.code, "period_id": row.id, "due_on": row.due_on.isoformat(), "period": row.label},
     }
     inner = session.begin_nested()
     try:
@@ -400,16 +418,20 @@ def _start_work(
     except ServiceError as err:
         inner.rollback()
         row.open_error = translate(err.message_key, DEFAULT_LOCALE, **err.params)[:300]
+        row.work_on = today + timedelta(days=1)
         report.failed += 1
         return
     except Exception as err:  # a process's own code failed: this period only
         inner.rollback()
-        log.exception("opening %s for obligation %s failed", kind.rule.opens, obligation.id)
+        log.exception("starting %s for obligation period %s failed", kind.rule.opens, row.id)
         row.open_error = str(err)[:300]
+        row.work_on = today + timedelta(days=1)
         report.failed += 1
         return
     inner.commit()
     row.opened_instance_id = instance.id
+    row.work_started = True
+    row.open_error = None
     report.started += 1
 
 
@@ -530,8 +552,10 @@ def _meet(
             instance_id=instance.id,
             details={"kind": kind.code, "period": period.id, "late": now > period.due_at},
         )
-    if kind.rule.window == "rolling":
-        _schedule(kind, obligation, day)
+    if kind.rule.window == "rolling":  # the next year runs from this day (one period a day at most)
+        current = session.get(ObligationPeriod, obligation.current_period_id) if obligation.current_period_id else None
+        following = max(day, current.starts_on + timedelta(days=1)) if current is not None else day
+        _schedule(kind, obligation, following)
 
 
 # -- reading -------------------------------------------------------------------------------------
