@@ -85,3 +85,8 @@ QUESTION_SET_EDITORS = frozenset({AFTER_SALES_LEADS, ADMINS})
 def can_edit_feedback_questions(user: User) -> bool:
     """Write the next version of the feedback card's questions (answered versions never change)."""
     return bool(QUESTION_SET_EDITORS & user.group_ids)
+
+
+def can_edit_obligation_rules(user: User) -> bool:
+    """Change a recurring promise's rule (its period, who meets it, who is escalated to): admins."""
+    return ADMINS in user.group_ids

@@ -10,6 +10,7 @@ so the calendar is what is under test; the seed's kinds are switched off in this
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -340,3 +341,37 @@ def test_the_list_shows_due_met_and_overdue_with_evidence_to_those_who_may_read_
     assert status == 200 and 'id="unit-obligations"' in page and "待完成" in page
     status, page = web.get(f"/obligations/{obligation_id}")
     assert status == 200 and "2025-05-05" in page and "测试巡查" in page and "obligation." not in page
+
+
+def test_a_kinds_rule_is_data_an_admin_changes_and_a_broken_one_is_refused_beside_it(
+    app: Flask, live_server: LiveServer
+) -> None:
+    web = WebClient(live_server.url)
+    web.login("admins1")
+    broken = '{"subject": "unit", "applies_to": "maintenance", "every": "P0D"}'
+    status, page = web.post(
+        "/obligations/rules", {"code": "probe_visit", "rule": broken, "active": "on"}, csrf_from="/obligations/rules"
+    )
+    assert status == 400 and 'id="rule-error-probe_visit"' in page and "规则无法使用" in page
+    assert "P0D" in page  # what was typed is kept
+    changed = {**VISIT_RULE, "responsible_group": "after_sales"}
+    status, page = web.post(
+        "/obligations/rules",
+        {"code": "probe_visit", "rule": json.dumps(changed), "active": "on"},
+        csrf_from="/obligations/rules",
+    )
+    assert status == 200 and "规则已保存" in page
+    with app.app_context():
+        stored = db.session().get(ObligationKind, "probe_visit")
+        assert stored is not None and stored.rule["responsible_group"] == "after_sales"
+        stored.rule = VISIT_RULE
+        db.session().commit()
+
+    reader = WebClient(live_server.url)
+    reader.login("after_sales1")
+    status, page = reader.get("/obligations/rules")
+    assert status == 200 and "save-rule-probe" not in page and "测试走访" in page
+    status, _ = reader.post(
+        "/obligations/rules", {"code": "probe", "rule": json.dumps(PROBE_RULE)}, csrf_from="/obligations/rules"
+    )
+    assert status == 403

@@ -38,6 +38,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "obligation.met_late": {"zh_CN": "逾期后完成", "en": "met late"},
     "obligation.open_error": {"zh_CN": "未能发起流程：{reason}", "en": "The process could not be started: {reason}"},
     "obligation.unit_section": {"zh_CN": "服务承诺", "en": "Promises"},
+    "obligation.rules": {"zh_CN": "承诺规则", "en": "Rules"},
+    "obligation.rules_intro": {
+        "zh_CN": "每类承诺的规则（JSON）：周期、适用对象、由哪些流程满足、到期发起的流程、逾期上报的部门。"
+        "修改后下一次日历处理即生效；周期长度只对此后新纳入的对象生效。",
+        "en": "Each kind's rule (JSON): its period, whom it binds, which processes meet it, what it starts and"
+        " whom it escalates to. A change applies from the next calendar pass; a new period length only to"
+        " subjects bound from then on.",
+    },
+    "obligation.rule": {"zh_CN": "规则", "en": "Rule"},
+    "obligation.active": {"zh_CN": "启用", "en": "Active"},
+    "obligation.save_rule": {"zh_CN": "保存规则", "en": "Save the rule"},
+    "obligation.rule_saved": {"zh_CN": "规则已保存。", "en": "The rule was saved."},
+    "obligation.rule_invalid": {"zh_CN": "规则无法使用：{reason}", "en": "The rule cannot be used: {reason}"},
+    "action.obligation_rule_changed": {"zh_CN": "修改承诺规则", "en": "Promise rule changed"},
     "action.obligation_overdue": {"zh_CN": "服务承诺逾期，已上报", "en": "Promise overdue, escalated"},
     "action.obligation_met": {"zh_CN": "服务承诺已完成", "en": "Promise met"},
     "error.bad_obligation_status": {

@@ -11,6 +11,7 @@ start day, so each is opened exactly once."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,15 +27,16 @@ from app.aftersales.archive.models import Contract, Customer, EquipmentModel, Eq
 from app.aftersales.archive.service import UnitSection
 from app.aftersales.obligations.models import PERIOD_STATUSES as PERIOD_STATUSES
 from app.aftersales.obligations.models import Obligation, ObligationKind, ObligationPeriod
-from app.aftersales.policies import can_read_obligations
+from app.aftersales.policies import can_edit_obligation_rules, can_read_obligations
 from app.aftersales.rules.recurrence import DEFAULT_RULES, Every, ObligationRule, Period, RuleError
 from app.aftersales.rules.warranty import add_years
 from app.bpm.audit import record
 from app.bpm.case_facts import office_tz
-from app.bpm.errors import Forbidden, NotFound, ServiceError
+from app.bpm.errors import Forbidden, FormRejected, NotFound, ServiceError
 from app.bpm.instances import begin_instance
-from app.bpm.models import ProcessInstance, User
+from app.bpm.models import ProcessInstance, User, utcnow
 from app.bpm.plugins import StepContext
+from app.bpm.unit_of_work import transactional
 from app.i18n import DEFAULT_LOCALE, MESSAGES, translate
 
 log = logging.getLogger(__name__)
@@ -712,3 +714,45 @@ def unit_section(session: Session, user: User, unit: EquipmentUnit) -> UnitSecti
             ]
         },
     )
+
+
+# -- the kinds' rules, edited --------------------------------------------------------------------
+
+
+def kinds_for_editing(session: Session, user: User) -> list[ObligationKind]:
+    if not can_read_obligations(user):
+        raise Forbidden("error.forbidden")
+    return list(session.scalars(select(ObligationKind).order_by(ObligationKind.code)))
+
+
+@transactional
+def change_rule(
+    session: Session, user: User, code: str, rule_text: str, active: bool, locale: str, now: datetime | None = None
+) -> ObligationKind:
+    """Store a kind's new rule (JSON), refused beside the field when it cannot be used. A new
+    rule applies from the next pass: who meets it, what it starts and whom it escalates to at
+    once; its period length for subjects bound from then on (a bound unit keeps its own)."""
+    if not can_edit_obligation_rules(user):
+        raise Forbidden("error.forbidden")
+    kind = session.get(ObligationKind, code)
+    if kind is None:
+        raise NotFound("error.not_found")
+    try:
+        rule = json.loads(rule_text)
+        ObligationRule.from_data(rule, code)
+    except (ValueError, RecursionError) as err:
+        message = translate("obligation.rule_invalid", locale, reason=str(err)[:300])
+        raise FormRejected({"rule": [message]}) from None
+    before = {"rule": kind.rule, "active": kind.active}
+    kind.rule, kind.active = rule, active
+    record(
+        session,
+        "obligation_rule_changed",
+        user,
+        now or utcnow(),
+        before=before,
+        after={"rule": rule, "active": active},
+        details={"kind": code},
+    )
+    session.commit()
+    return kind

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app.aftersales.obligations import service as obligations
+from app.aftersales.policies import can_edit_obligation_rules
 from app.bpm import users
 from app.bpm.db import db
+from app.bpm.errors import FormRejected
 from app.bpm.web.locale import current_locale
-from app.bpm.web.views import _user, login_required
+from app.bpm.web.views import _t, _user, login_required
 
 obligations_web = Blueprint("obligations", __name__, template_folder="templates")
 
@@ -68,3 +71,33 @@ def obligation_page(obligation_id: int) -> Any:
     obligation, periods = obligations.periods_of(db.session(), _user(), obligation_id)
     subject = obligations.subject_names(db.session(), obligation)
     return render_template("obligations/obligation.html", obligation=obligation, periods=periods, subject=subject)
+
+
+@obligations_web.route("/obligations/rules", methods=["GET", "POST"])
+@login_required
+def rules_page() -> Any:
+    session = db.session()
+    errors: dict[str, dict[str, list[str]]] = {}
+    typed: dict[str, str] = {}
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        typed[code] = request.form.get("rule", "")
+        try:
+            obligations.change_rule(
+                session, _user(), code, typed[code], request.form.get("active") == "on", current_locale()
+            )
+        except FormRejected as err:
+            errors[code] = err.errors
+            flash(_t("form.has_errors"), "error")
+        else:
+            flash(_t("obligation.rule_saved"), "success")
+            return redirect(url_for("obligations.rules_page"))
+    kinds = obligations.kinds_for_editing(session, _user())
+    page = render_template(
+        "obligations/rules.html",
+        kinds=kinds,
+        texts={k.code: typed.get(k.code) or json.dumps(k.rule, ensure_ascii=False, indent=2) for k in kinds},
+        errors=errors,
+        may_edit=can_edit_obligation_rules(_user()),
+    )
+    return (page, 400) if errors else page
