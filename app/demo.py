@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.aftersales.archive.demo import seed_archive
+from app.aftersales.branches.service import seed_branches
 from app.bpm.users import ensure_group, ensure_user
 
 DEMO_PASSWORD = "shouhou-demo"  # noqa: S105 - demo data only, documented in API.md
@@ -49,4 +50,5 @@ def seed_demo(session: Session) -> list[str]:
             names.append(username)
     session.commit()
     seed_archive(session)
+    names += seed_branches(session, DEMO_PASSWORD)
     return names

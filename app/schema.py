@@ -6,11 +6,22 @@ from __future__ import annotations
 
 from app.aftersales.approvals import models as approval_models
 from app.aftersales.archive import models as archive_models
+from app.aftersales.branches import models as branch_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
 from app.processes.repair_dispatch import models as repair_models
+from app.processes.return_exchange import models as return_models
+from app.processes.training import models as training_models
 
-MODEL_MODULES = (archive_models, approval_models, warehouse_models, repair_models)
+MODEL_MODULES = (
+    archive_models,
+    approval_models,
+    warehouse_models,
+    branch_models,
+    repair_models,
+    training_models,
+    return_models,
+)
 metadata = Base.metadata
 
 __all__ = ["MODEL_MODULES", "Base", "metadata"]
