@@ -66,7 +66,7 @@ def check_decision(step: StepContext) -> None:
 
 
 def check_approval(step: StepContext) -> None:
-    asker_name = step.data.get("refund_asked_by")
+    asker_name = step.instance.data.get("refund_asked_by")  # (step.data: this form's fields)
     asker = step.session.scalars(select(User).where(User.username == asker_name)).first() if asker_name else None
     if step.user is None or not can_approve_refund(step.user, asker):
         raise FormRejected({"refund_approved": [translate("return.error.approver", step.locale)]})
@@ -104,8 +104,8 @@ def refused(step: StepContext) -> None:
 
 
 def decided(step: StepContext) -> None:
-    if step.data.get("decision") == "refund":
-        amount = Decimal(str(step.data.get("refund_amount")))
+    if step.instance.data.get("decision") == "refund":
+        amount = Decimal(str(step.instance.data.get("refund_amount")))
         asker = step.user.id if step.user is not None else None
         _set_status(step, "refund_pending", refund_amount=amount, refund_asked_by_id=asker)
 
@@ -115,7 +115,7 @@ def replaced(step: StepContext) -> None:
 
 
 def refund_decided(step: StepContext) -> None:
-    if step.data.get("refund_approved"):
+    if step.instance.data.get("refund_approved"):
         _set_status(step, "refunded", refund_approved_by_id=step.user.id if step.user is not None else None)
     else:
         _set_status(step, "open")

@@ -39,8 +39,9 @@ def _engineers(step: StepContext) -> list[User]:
 
 def plan_choices(step: StepContext) -> Choices:
     query = select(Customer).order_by(Customer.code)
-    if isinstance(step.data.get("customer_id"), int):  # started by the calendar: its customer
-        query = query.where(Customer.id == step.data["customer_id"])
+    preset = step.instance.data.get("customer_id")
+    if isinstance(preset, int):  # started by the calendar (or planned already): its customer
+        query = query.where(Customer.id == preset)
     return {
         "customer": [(str(c.id), f"{c.name} ({c.code})") for c in step.session.scalars(query)],
         "trainer": [(u.username, u.display_name or u.username) for u in _engineers(step)],
@@ -50,7 +51,7 @@ def plan_choices(step: StepContext) -> Choices:
 def check_plan(step: StepContext) -> None:
     errors: dict[str, list[str]] = {}
     chosen = str(step.data.get("customer") or "").strip()
-    customer_id = int(chosen) if chosen.isdigit() else step.data.get("customer_id")
+    customer_id = int(chosen) if chosen.isdigit() else step.instance.data.get("customer_id")
     customer = step.session.get(Customer, customer_id) if isinstance(customer_id, int) else None
     if customer is None:
         errors["customer"] = [translate("training.error.customer", step.locale)]
@@ -106,16 +107,17 @@ def record_training(step: StepContext) -> None:
     attendees = parse_attendees(str(step.data.get("attendees") or ""), step.locale)
     materials = parse_materials(str(step.data.get("materials") or ""), step.locale)
     drawing = signature_png.decode_data_url(step.data.get("customer_signature"))
+    plan = step.instance.data
     if drawing is None:
         raise FormRejected({"customer_signature": [translate("training.error.signature", step.locale)]})
     record = step.session.scalars(
         select(TrainingRecord).where(TrainingRecord.instance_id == step.instance.id)
     ).first() or TrainingRecord(instance_id=step.instance.id)
-    record.customer_id = int(step.data["customer_id"])
-    record.unit_id = step.data.get("unit_id") if isinstance(step.data.get("unit_id"), int) else None
-    record.topics = [str(t) for t in step.data.get("topics") or []]
-    record.trainer = str(step.data.get("trainer") or "") or None
-    record.planned_on = _date(step.data.get("planned_on"))
+    record.customer_id = int(plan["customer_id"])
+    record.unit_id = plan.get("unit_id") if isinstance(plan.get("unit_id"), int) else None
+    record.topics = [str(t) for t in plan.get("topics") or []]
+    record.trainer = str(plan.get("trainer") or "") or None
+    record.planned_on = _date(plan.get("planned_on"))
     record.held_on = _date(step.data.get("held_on"))
     record.attendees = attendees
     record.materials = materials
