@@ -201,6 +201,7 @@ def test_one_who_shares_the_askers_group_may_not_approve(base: str, tokens: dict
 
 def test_a_late_check_and_a_late_decision_escalate_to_the_leads(base: str, tokens: dict[str, str], app: Flask) -> None:
     status, created = register(base, tokens["branch_east1"], unit_id(app, EAST_UNIT))
+    assert status == 201, created
     instance_id = int(created["process_instance_id"])
     due = datetime.fromisoformat(created["check_due_at"])
     assert due.hour == 17 and due.minute == 30  # the end of the 2nd working day
