@@ -54,9 +54,15 @@ def test_the_branch_serving_a_customer(session: Session) -> None:
         ("integrations1", False, False, False),
     ],
 )
-def test_who_may_see_edit_and_register(session: Session, username: str, sees: bool, edits: bool, registers: bool) -> None:
+def test_who_may_see_edit_and_register(
+    session: Session, username: str, sees: bool, edits: bool, registers: bool
+) -> None:
     reader = user(session, username)
-    assert (can_see_branches(reader), can_edit_branches(reader), can_register_return(reader)) == (sees, edits, registers)
+    assert (can_see_branches(reader), can_edit_branches(reader), can_register_return(reader)) == (
+        sees,
+        edits,
+        registers,
+    )
     if not sees:
         with pytest.raises(Forbidden):
             network(session, reader, "zh_CN")
@@ -71,9 +77,15 @@ def test_a_refund_is_approved_by_another_person_of_another_group(session: Sessio
 
 
 def test_seeding_twice_changes_nothing(session: Session) -> None:
-    counts = (session.scalar(select(func.count(Branch.id))), session.scalar(select(func.count(BranchCustomer.customer_id))))
+    counts = (
+        session.scalar(select(func.count(Branch.id))),
+        session.scalar(select(func.count(BranchCustomer.customer_id))),
+    )
     seed_branches(session, DEMO_PASSWORD)
-    again = (session.scalar(select(func.count(Branch.id))), session.scalar(select(func.count(BranchCustomer.customer_id))))
+    again = (
+        session.scalar(select(func.count(Branch.id))),
+        session.scalar(select(func.count(BranchCustomer.customer_id))),
+    )
     assert counts == again == (4, 3)
 
 

@@ -70,7 +70,9 @@ def test_planned_held_signed_printed_and_in_the_units_history(base: str, app: Fl
     wrong = {"topics": ["operation"], "trainer": "sales1", "planned_on": "2026-12-10", "unit_serial": "SN-LP800-0006"}
     status, body = complete(base, desk, plan, wrong | {"customer": str(customer_id)})
     assert status in (400, 422) and set(body["errors"]) == {"trainer", "unit_serial"}  # not an engineer; not theirs
-    status, body = complete(base, desk, plan, {"topics": ["operation"], "trainer": "engineers1", "planned_on": "2026-12-10"})
+    status, body = complete(
+        base, desk, plan, {"topics": ["operation"], "trainer": "engineers1", "planned_on": "2026-12-10"}
+    )
     assert status in (400, 422) and "customer" in body["errors"]  # by hand: the customer must be chosen
     chosen = {
         "customer": str(customer_id),
@@ -93,7 +95,10 @@ def test_planned_held_signed_printed_and_in_the_units_history(base: str, app: Fl
     status, instance = call(base, "GET", f"{API}/process-instances/{instance_id}", token=desk)
     assert instance["status"] == "completed"
     assert instance["data"]["customer_id"] == customer_id and instance["data"]["unit_id"] == unit_id
-    assert instance["data"]["attendee_list"] == [{"name": "张三", "department": "信息科"}, {"name": "李四", "department": "门诊部"}]
+    assert instance["data"]["attendee_list"] == [
+        {"name": "张三", "department": "信息科"},
+        {"name": "李四", "department": "门诊部"},
+    ]
     assert not str(instance["data"]["customer_signature"]).startswith("data:")  # the PNG is in its table
     with app.app_context():
         record = db.session().scalars(select(TrainingRecord).where(TrainingRecord.instance_id == instance_id)).one()
@@ -106,7 +111,15 @@ def test_planned_held_signed_printed_and_in_the_units_history(base: str, app: Fl
         assert response.headers["Content-Type"] == "application/pdf"
         pdf = response.read()
     text = pdf_text(pdf)
-    for words in ("客户培训记录", "区政务服务中心", "识别初级故障及必要的恢复方法", "张三", "门诊部", "王主任", "操作手册"):
+    for words in (
+        "客户培训记录",
+        "区政务服务中心",
+        "识别初级故障及必要的恢复方法",
+        "张三",
+        "门诊部",
+        "王主任",
+        "操作手册",
+    ):
         assert words in text
     assert len(pdf_images(pdf)) >= 1  # the signature
     outsider = WebClient(base)
@@ -122,7 +135,9 @@ def test_planned_held_signed_printed_and_in_the_units_history(base: str, app: Fl
 def test_the_calendar_starts_it_for_its_customer(session: Session) -> None:
     customer_id = session.scalars(select(Customer.id).where(Customer.code == "C-0002")).one()
     obligation = {"kind": "training", "period_id": 1, "due_on": "2026-06-30", "period": "2026-01-01/2026-06-30"}
-    instance = instances.begin_instance(session, None, "training", {"customer_id": customer_id, "obligation": obligation})
+    instance = instances.begin_instance(
+        session, None, "training", {"customer_id": customer_id, "obligation": obligation}
+    )
     session.commit()  # (what the calendar's pass does; here it releases the test's savepoint)
     assert instance.started_by_id is None
     [plan] = instances.open_tasks(session, instance.id)
@@ -130,7 +145,9 @@ def test_the_calendar_starts_it_for_its_customer(session: Session) -> None:
     view = tasks.task_view(session, desk, plan.id)
     assert [value for value, _ in view.choices["customer"]] == [str(customer_id)]  # its customer only
     with pytest.raises(FormRejected):
-        tasks.complete(session, desk, plan.id, {"topics": ["operation"], "trainer": "nobody", "planned_on": "2026-05-01"}, "zh_CN")
+        tasks.complete(
+            session, desk, plan.id, {"topics": ["operation"], "trainer": "nobody", "planned_on": "2026-05-01"}, "zh_CN"
+        )
     chosen = {"topics": ["operation", "common_fixes"], "trainer": "engineers2", "planned_on": "2026-05-01"}
     tasks.complete(session, desk, plan.id, chosen, "zh_CN")  # no customer field: the calendar's
     session.refresh(instance)
