@@ -717,6 +717,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.change_approved": {"zh_CN": "批准金额/条款变更", "en": "Money or terms change approved"},
     "action.change_rejected": {"zh_CN": "驳回金额/条款变更", "en": "Money or terms change rejected"},
     # the return process's audit actions (the history reads them without its module)
+    "action.branch_customer_assigned": {"zh_CN": "指定客户的服务网点", "en": "Customer's branch assigned"},
     "action.return_registered": {"zh_CN": "登记退换货", "en": "Return registered"},
     "action.return_refused": {"zh_CN": "退换货被拒绝，设备退回客户", "en": "Return refused, unit sent back"},
     "action.return_replaced": {"zh_CN": "已换货", "en": "Unit replaced"},

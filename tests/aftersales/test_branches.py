@@ -99,3 +99,26 @@ def test_the_network_page(live_server: LiveServer, app: Flask) -> None:
     outsider = WebClient(live_server.url)
     outsider.login("engineers1")
     assert outsider.get("/branches")[0] == 403
+
+
+def test_the_office_assigns_a_customer_to_a_branch_and_is_audited(session: Session) -> None:
+    from app.aftersales.branches.service import assign_customer
+    from app.bpm.errors import FormRejected
+    from app.bpm.models import AuditEvent
+
+    office = user(session, "office1")
+    with pytest.raises(Forbidden):
+        assign_customer(session, user(session, "branch_east1"), "C-0003", "BO-EAST", "zh_CN")
+    with pytest.raises(FormRejected) as refused:
+        assign_customer(session, office, "C-404", "", "zh_CN")
+    assert set(refused.value.errors) == {"customer", "branch"}
+    assert assign_customer(session, office, "C-0003", "BO-EAST", "zh_CN").code == "BO-EAST"
+    west = session.scalars(select(Customer.id).where(Customer.code == "C-0003")).one()
+    moved = branch_of_customer(session, west)
+    assert moved is not None and moved.code == "BO-EAST"
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "branch_customer_assigned")).one()
+    assert (event.data_before, event.data_after, event.actor_name) == (
+        {"branch": "BO-WEST"},
+        {"branch": "BO-EAST"},
+        "office1",
+    )

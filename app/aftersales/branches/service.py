@@ -4,6 +4,7 @@ serves a customer (return and exchange tasks go to its group), and the demo netw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -16,10 +17,13 @@ from app.aftersales.branches.models import (
     Branch,
     BranchCustomer,
 )
-from app.aftersales.policies import BRANCH_STAFF, can_see_branches
-from app.bpm.errors import Forbidden
-from app.bpm.models import Group, User, user_groups
+from app.aftersales.policies import BRANCH_STAFF, can_edit_branches, can_see_branches
+from app.bpm import audit
+from app.bpm.errors import Forbidden, FormRejected
+from app.bpm.models import Group, User, user_groups, utcnow
+from app.bpm.unit_of_work import transactional
 from app.bpm.users import ensure_group, ensure_user
+from app.i18n import translate
 
 
 @dataclass(frozen=True)
@@ -118,3 +122,45 @@ def seed_branches(session: Session, password: str) -> list[str]:
                 session.add(BranchCustomer(customer_id=customer.id, branch_id=branch.id))
     session.commit()
     return names
+
+
+@transactional
+def assign_customer(
+    session: Session, user: User, customer_code: str, branch_code: str, locale: str, now: datetime | None = None
+) -> Branch:
+    """Which branch serves a customer (office, admins): both must exist; audited with the
+    branch it had before. Refused field by field, nothing changed."""
+    if not can_edit_branches(user):
+        raise Forbidden("error.forbidden")
+    now = now or utcnow()
+    errors: dict[str, list[str]] = {}
+    customer = session.scalars(select(Customer).where(Customer.code == customer_code.strip())).first()
+    branch = session.scalars(select(Branch).where(Branch.code == branch_code.strip())).first()
+    if customer is None:
+        errors["customer"] = [translate("branches.error.customer", locale)]
+    if branch is None:
+        errors["branch"] = [translate("branches.error.branch", locale)]
+    if errors:
+        raise FormRejected(errors)
+    assert customer is not None and branch is not None
+    link = session.get(BranchCustomer, customer.id)
+    before = link.branch.code if link is not None else None
+    if link is None:
+        session.add(BranchCustomer(customer_id=customer.id, branch_id=branch.id))
+    else:
+        link.branch_id = branch.id
+    audit.record(
+        session,
+        "branch_customer_assigned",
+        user,
+        now,
+        before={"branch": before},
+        after={"branch": branch.code},
+        details={"customer": customer.code},
+    )
+    session.commit()
+    return branch
+
+
+def all_customers(session: Session) -> list[Customer]:
+    return list(session.scalars(select(Customer).order_by(Customer.code)))

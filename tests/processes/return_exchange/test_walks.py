@@ -20,6 +20,7 @@ from app.bpm.users import ensure_group, ensure_user
 from app.processes.return_exchange.models import ReturnCase
 from harness.http_client import call, login
 from harness.servers import LiveServer
+from harness.web_client import WebClient
 
 API = "/api/v1"
 EAST_UNIT, WEST_UNIT = "SN-C3000-0004", "SN-LP800-0006"  # customers served by the east / west branch
@@ -122,6 +123,16 @@ def test_check_no_refuses_with_the_reason_and_sends_it_back(base: str, tokens: d
     done(base, tokens["branch_east1"], instance_id, "return_to_customer", {"returned_on": "2026-12-04"})
     assert status_of(base, tokens["branch_east1"], instance_id) == "completed"
     assert case_status(app, instance_id) == "refused"
+    # the unit's history: its returns, as the API and the unit's page show them
+    unit = unit_id(app, EAST_UNIT)
+    status, history = call(base, "GET", f"{API}/equipment/{unit}", token=tokens["after_sales1"])
+    assert status == 200
+    mine = next(r for r in history["returns"] if r["instance_id"] == instance_id)
+    assert (mine["status"], mine["wanted"], mine["branch"]) == ("refused", "return", "BO-EAST")
+    web = WebClient(base)
+    web.login("after_sales1")
+    status, page = web.get(f"/equipment/{unit}")
+    assert status == 200 and 'id="unit-returns"' in page and "已拒绝并退回客户" in page
 
 
 def test_head_office_replaces(base: str, tokens: dict[str, str], app: Flask) -> None:

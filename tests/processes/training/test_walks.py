@@ -130,6 +130,8 @@ def test_planned_held_signed_printed_and_in_the_units_history(base: str, app: Fl
     assert status == 200
     assert [t["instance_id"] for t in unit["trainings"]] == [instance_id]
     assert unit["trainings"][0]["attendees"] == 2 and unit["trainings"][0]["signed"] is True
+    status, page = web.get(f"/equipment/{unit_id}")
+    assert status == 200 and 'id="unit-trainings"' in page and "常见故障排除方法" in page
 
 
 def test_the_calendar_starts_it_for_its_customer(session: Session) -> None:
