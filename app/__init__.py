@@ -24,6 +24,7 @@ def product_modules() -> list[Module]:
     business, then one line per business process (a new process adds its line here)."""
     from app.aftersales.approvals.module import approvals_module
     from app.aftersales.archive.module import archive_module
+    from app.aftersales.branches.module import branches_module
     from app.aftersales.obligations.module import obligations_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
@@ -33,10 +34,13 @@ def product_modules() -> list[Module]:
     from app.processes.inspection.module import inspection_module
     from app.processes.obligation_overdue.module import obligation_overdue_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
+    from app.processes.return_exchange.module import return_exchange_module
     from app.processes.suggestion.module import suggestion_module
+    from app.processes.training.module import training_module
 
     return [
         archive_module(),
+        branches_module(),
         approvals_module(),
         warehouse_module(),
         obligations_module(),
@@ -48,6 +52,8 @@ def product_modules() -> list[Module]:
         follow_up_module(),
         feedback_card_module(),
         suggestion_module(),
+        training_module(),
+        return_exchange_module(),
     ]
 
 

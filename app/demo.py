@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.aftersales.archive.demo import seed_archive
+from app.aftersales.branches.service import seed_branches
 from app.bpm.users import ensure_group, ensure_user
 from app.processes.feedback_card.service import seed_feedback_questions
 from app.processes.inspection.service import seed_checklists
@@ -53,4 +54,5 @@ def seed_demo(session: Session) -> list[str]:
     seed_archive(session)
     seed_checklists(session)
     seed_feedback_questions(session)
+    names += seed_branches(session, DEMO_PASSWORD)
     return names

@@ -90,3 +90,37 @@ def can_edit_feedback_questions(user: User) -> bool:
 def can_edit_obligation_rules(user: User) -> bool:
     """Change a recurring promise's rule (its period, who meets it, who is escalated to): admins."""
     return ADMINS in user.group_ids
+
+
+BRANCH_STAFF = "branch_offices"  # every member of a branch's own group is also in this one
+BRANCH_READERS = frozenset({AFTER_SALES, AFTER_SALES_LEADS, SALES, OFFICE, ADMINS, AUDITORS, BRANCH_STAFF})
+BRANCH_EDITORS = frozenset({OFFICE, ADMINS})
+RETURN_REGISTRARS = frozenset({BRANCH_STAFF, AFTER_SALES})
+
+
+def can_see_branches(user: User) -> bool:
+    """The service network: its branches, their staff and the customers each serves."""
+    return bool(BRANCH_READERS & user.group_ids)
+
+
+def can_edit_branches(user: User) -> bool:
+    """Which customers a branch serves, its name and city."""
+    return bool(BRANCH_EDITORS & user.group_ids)
+
+
+def can_register_return(user: User) -> bool:
+    """Register a return or exchange: a branch's staff, or the head-office service centre."""
+    return bool(RETURN_REGISTRARS & user.group_ids)
+
+
+def can_approve_refund(user: User, asked_by: User | None) -> bool:
+    """A refund moves money: approved never by the person who asked for it, and only by
+    someone of an approving group (office, admins) that the asker does not hold."""
+    if asked_by is None or user.id == asked_by.id:
+        return False
+    return bool((CHANGE_APPROVERS & user.group_ids) - asked_by.group_ids)
+
+
+def may_register_for_branch(user: User, branch_group: str) -> bool:
+    """A branch registers returns of the customers it serves; head office any customer's."""
+    return AFTER_SALES in user.group_ids or branch_group in user.group_ids
