@@ -119,6 +119,7 @@ def fill(app: object, units: int) -> list[int]:
             current.append(
                 {"obligation_id": obligation_id, "starts_on": period.starts_on, "ends_on": period.ends_on,
                  "due_on": period.due_on, "due_at": due_at, "status": status,
+                 "work_on": kind.rule.opens_on(period), "work_started": True,
                  "opened_at": datetime(2026, 11, 1, tzinfo=SHANGHAI)}
             )  # fmt: skip
         for start in range(0, len(current), 5000):
