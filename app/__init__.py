@@ -24,9 +24,12 @@ def product_modules() -> list[Module]:
     business, then one line per business process (a new process adds its line here)."""
     from app.aftersales.approvals.module import approvals_module
     from app.aftersales.archive.module import archive_module
+    from app.aftersales.reports.module import reports_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
+    from app.processes.complaint_review.module import complaint_review_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
+    from app.processes.satisfaction_survey.module import satisfaction_survey_module
 
     return [
         archive_module(),
@@ -34,6 +37,9 @@ def product_modules() -> list[Module]:
         warehouse_module(),
         repair_dispatch_module(),
         complaint_handling_module(),
+        complaint_review_module(),
+        satisfaction_survey_module(),
+        reports_module(),
     ]
 
 

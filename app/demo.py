@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.archive.demo import seed_archive
 from app.bpm.users import ensure_group, ensure_user
+from app.processes.complaint_review.service import seed_review_rules
+from app.processes.satisfaction_survey.service import seed_survey
 
 DEMO_PASSWORD = "shouhou-demo"  # noqa: S105 - demo data only, documented in API.md
 
@@ -49,4 +51,6 @@ def seed_demo(session: Session) -> list[str]:
             names.append(username)
     session.commit()
     seed_archive(session)
+    seed_review_rules(session)
+    seed_survey(session)
     return names

@@ -8,9 +8,11 @@ from app.aftersales.approvals import models as approval_models
 from app.aftersales.archive import models as archive_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
+from app.processes.complaint_review import models as review_models
 from app.processes.repair_dispatch import models as repair_models
+from app.processes.satisfaction_survey import models as survey_models
 
-MODEL_MODULES = (archive_models, approval_models, warehouse_models, repair_models)
+MODEL_MODULES = (archive_models, approval_models, warehouse_models, repair_models, review_models, survey_models)
 metadata = Base.metadata
 
 __all__ = ["MODEL_MODULES", "Base", "metadata"]
