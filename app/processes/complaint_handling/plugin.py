@@ -24,6 +24,7 @@ REQUIRES = {
     "contact_customer": USER_TASK,
     "prevent_recurrence": USER_TASK,
     "negotiate_with_customer": USER_TASK,
+    "coordinate_dispute": USER_TASK,
 }
 COORDINATORS = "after_sales_leads"  # the group whose members coordinate disputes (R17)
 CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
@@ -105,6 +106,14 @@ def check_negotiation(step: StepContext) -> None:
         raise FormRejected(errors)
 
 
+def settle_dispute(step: StepContext) -> None:
+    """The coordinator's outcome decides as the customer would have (gw_customer_agreed):
+    resolved, the customer agrees and the departments approve; not, the solution is agreed
+    again."""
+    step.data["customer_agreed"] = step.data.get("dispute_outcome") == "resolved"
+    step.data["dispute"] = False
+
+
 # The case at each step: who complains about what, then what the earlier steps decided that
 # this one builds on (field names of the process data; `key.field` under a resultKey).
 THE_COMPLAINT = ("customer", "contact_name", "contact_phone", "complaint_class", "description", "customer_demand")
@@ -165,6 +174,7 @@ def complaint_plugin() -> ProcessPlugin[StepContext]:
             "register_complaint": check_register,
             "contact_customer": check_contact,
             "negotiate_with_customer": check_negotiation,
+            "coordinate_dispute": settle_dispute,
             "prevent_recurrence": check_measures_due,
         },
     )
