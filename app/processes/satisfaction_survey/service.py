@@ -367,7 +367,7 @@ def draft_analysis(
         analysis = SurveyAnalysis(year=year, text="", figures={}, written_at=now)
         session.add(analysis)
     analysis.text, analysis.figures = draft_text(numbers, locale), numbers
-    analysis.written_at, analysis.written_by_id, analysis.status = now, user.id, "draft"
+    analysis.written_at, analysis.written_by, analysis.status = now, user, "draft"
     session.commit()
     return analysis
 
@@ -383,7 +383,7 @@ def edit_analysis(
         raise Conflict("survey.error.approved")
     if not text.strip():
         raise FormRejected({"text": [translate("form.required", locale)]})
-    analysis.text, analysis.written_at, analysis.written_by_id = text, now or utcnow(), user.id
+    analysis.text, analysis.written_at, analysis.written_by = text, now or utcnow(), user
     session.commit()
     return analysis
 
@@ -400,7 +400,7 @@ def approve_analysis(session: Session, user: User, analysis_id: int, now: dateti
         raise Conflict("survey.error.approved")
     if not can_approve_survey_analysis(user, analysis.written_by_id):
         raise Forbidden("survey.error.approver")
-    analysis.status, analysis.approved_at, analysis.approved_by_id = "approved", now or utcnow(), user.id
+    analysis.status, analysis.approved_at, analysis.approved_by = "approved", now or utcnow(), user
     session.commit()
     return analysis
 

@@ -5,7 +5,7 @@ complaint report (`GET /reports/complaints`) gives the same figures."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
