@@ -9,7 +9,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from harness.browser import click_and_wait, log_in, log_out, open_task
+from harness.browser import click_and_wait, log_in, log_out
 from harness.servers import LiveServer
 
 pytestmark = pytest.mark.browser
