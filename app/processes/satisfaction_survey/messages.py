@@ -12,6 +12,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "survey.comment": {"zh_CN": "意见和建议", "en": "Comments"},
     "survey.follow_up": {"zh_CN": "挽回回访", "en": "Recovery follow-up"},
     "survey.error.customer": {"zh_CN": "请选择客户。", "en": "Choose a customer."},
+    "survey.error.other_customer": {
+        "zh_CN": "本调查是为另一位客户开启的。",
+        "en": "This survey was opened for another customer.",
+    },
     "survey.error.answered": {
         "zh_CN": "该客户 {year} 年度的满意度调查已答卷，每位客户每年只答一次。",
         "en": "This customer has already answered the {year} survey: one answer per customer and year.",

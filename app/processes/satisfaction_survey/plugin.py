@@ -57,6 +57,9 @@ def check_send(step: StepContext) -> None:
     customer = step.session.get(Customer, customer_id) if isinstance(customer_id, int) else None
     if customer is None:
         raise FormRejected({"customer_id": [translate("survey.error.customer", step.locale)]})
+    given = step.instance.data.get("customer_id")
+    if isinstance(given, int) and given != customer.id:  # started for a customer (campaign, obligation)
+        raise FormRejected({"customer_id": [translate("survey.error.other_customer", step.locale)]})
     year = step.data.get("year") or _year(step)
     if surveys.answered(step.session, customer.id, int(year)) is not None:
         raise FormRejected({"year": [translate("survey.error.answered", step.locale, year=year)]})

@@ -130,7 +130,12 @@ def open_campaign(
     for customer in _selected(session, rule):
         member = CampaignCustomer(campaign_id=campaign.id, customer_id=customer.id)
         if customer.id not in answered:
-            data = {"customer_id": customer.id, "year": rule.year, "campaign_id": campaign.id}
+            data = {
+                "customer_id": customer.id,
+                "year": rule.year,
+                "campaign_id": campaign.id,
+                "customer": customer.name,
+            }
             member.instance_id = begin_instance(session, None, SURVEY_PROCESS, data, now=now).id
         session.add(member)
     session.commit()

@@ -71,7 +71,16 @@ def test_a_campaign_of_key_customers_and_one_answer_per_year(base: str, committe
     }
     instance = chosen["process_instance_id"]
     _, state = call(base, "GET", f"{API}/process-instances/{instance}", token=token(base, "after_sales1"))
-    assert state["data"] == {"customer_id": chosen["customer_id"], "year": YEAR, "campaign_id": campaign["id"]}
+    assert state["data"] == {
+        "customer_id": chosen["customer_id"],
+        "year": YEAR,
+        "campaign_id": campaign["id"],
+        "customer": "市第一人民医院",
+    }
+    other = step(
+        base, "after_sales1", instance, "send_survey", {"customer_id": customers["实验中学"], "channel": "email"}
+    )
+    assert other[0] == 400 and other[1]["errors"]["customer_id"] == ["本调查是为另一位客户开启的。"]
 
     # a second survey for the same customer and year, sent before the first is answered
     second = start(base, "after_sales1", "satisfaction_survey")
@@ -201,3 +210,18 @@ def test_the_figures_and_an_analysis_approved_by_another_person(base: str) -> No
     status, approved = call(base, "POST", f"{API}/survey-analyses/{draft['id']}/approve", token=lead)
     assert status == 200 and approved["status"] == "approved" and approved["approved_by"] == "after_sales_leads1"
     assert call(base, "PATCH", f"{API}/survey-analyses/{draft['id']}", {"text": "改"}, desk)[0] == 409
+
+
+def test_a_survey_the_obligations_pass_starts_takes_its_year_from_the_due_date(base: str) -> None:
+    hospital = _customers(base)["市第一人民医院"]
+    obligation = {
+        "kind": "satisfaction_survey",
+        "period_id": 7,
+        "due_on": "2024-12-31",
+        "period": "2024-01-01/2024-12-31",
+    }
+    instance = start(base, "after_sales1", "satisfaction_survey", {"customer_id": hospital, "obligation": obligation})
+    done(base, "after_sales1", instance, "send_survey", {"customer_id": hospital, "channel": "email"})  # no year given
+    assert done(base, "after_sales1", instance, "record_answers", HAPPY)["status"] == "completed"
+    _, state = call(base, "GET", f"{API}/process-instances/{instance}", token=token(base, "after_sales1"))
+    assert state["data"]["year"] == 2024 and state["data"]["customer_id"] == hospital
