@@ -6,8 +6,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.aftersales.archive.demo import seed_archive
+from app.aftersales.branches.service import seed_branches
 from app.bpm.users import ensure_group, ensure_user
 from app.processes.complaint_review.service import seed_review_rules
+from app.processes.feedback_card.service import seed_feedback_questions
+from app.processes.inspection.service import seed_checklists
 from app.processes.satisfaction_survey.service import seed_survey
 
 DEMO_PASSWORD = "shouhou-demo"  # noqa: S105 - demo data only, documented in API.md
@@ -53,4 +56,7 @@ def seed_demo(session: Session) -> list[str]:
     seed_archive(session)
     seed_review_rules(session)
     seed_survey(session)
+    seed_checklists(session)
+    seed_feedback_questions(session)
+    names += seed_branches(session, DEMO_PASSWORD)
     return names

@@ -612,6 +612,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.version_retired": {"zh_CN": "退役版本", "en": "Version retired"},
     "action.version_reinstated": {"zh_CN": "恢复版本", "en": "Version reinstated"},
     "action.service_request_reported": {"zh_CN": "登记报修", "en": "Fault reported"},
+    "action.feedback_card_received": {"zh_CN": "收到质量反馈卡", "en": "Feedback card received"},
+    "action.feedback_questions_versioned": {"zh_CN": "反馈卡问卷新版本", "en": "Feedback questions versioned"},
     "sr.record_summary_on_site": {"zh_CN": "服务内容", "en": "Work done"},
     "sr.record_summary_remote": {"zh_CN": "远程解决方案", "en": "Remote solution"},
     "sr.customer_opinion": {"zh_CN": "客户意见", "en": "Customer's opinion"},
@@ -716,6 +718,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.change_asked": {"zh_CN": "提出金额/条款变更", "en": "Money or terms change asked"},
     "action.change_approved": {"zh_CN": "批准金额/条款变更", "en": "Money or terms change approved"},
     "action.change_rejected": {"zh_CN": "驳回金额/条款变更", "en": "Money or terms change rejected"},
+    # the return process's audit actions (the history reads them without its module)
+    "action.branch_customer_assigned": {"zh_CN": "指定客户的服务网点", "en": "Customer's branch assigned"},
+    "action.return_registered": {"zh_CN": "登记退换货", "en": "Return registered"},
+    "action.return_refused": {"zh_CN": "退换货被拒绝，设备退回客户", "en": "Return refused, unit sent back"},
+    "action.return_replaced": {"zh_CN": "已换货", "en": "Unit replaced"},
+    "action.return_refund_pending": {"zh_CN": "提出退款，待另一部门批准", "en": "Refund asked, awaiting approval"},
+    "action.return_refunded": {"zh_CN": "退款已批准", "en": "Refund approved"},
+    "action.return_open": {"zh_CN": "退款未批准，总部重新决定", "en": "Refund not approved: head office decides again"},
     "actor.system": {"zh_CN": "系统", "en": "System"},
     # paper forms: the print button, their PDFs (web/pdf.py) and what they say
     "print.print": {"zh_CN": "打印", "en": "Print"},

@@ -174,7 +174,11 @@ def _recorded_actions() -> set[str]:
 
 def test_every_recorded_action_reads_in_both_languages() -> None:
     """The history never shows a raw key such as `action.service_request_reported`."""
+    from app import product_modules
+    from app.bpm.modules import assemble
     from app.i18n import MESSAGES
+
+    assemble(product_modules())  # the modules' own messages join the catalogue
 
     actions = _recorded_actions() | {"part_issued", "part_returned"}  # named in a tuple by the warehouse
     assert len(actions) > 20

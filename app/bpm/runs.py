@@ -21,6 +21,7 @@ from app.bpm.engine import OpenWork, ProcessRun
 from app.bpm.errors import DataTooLarge
 from app.bpm.models import (
     AuditEvent,
+    Group,
     HumanTask,
     InstanceStatus,
     MessageSubscription,
@@ -270,17 +271,25 @@ def _sync_tasks(
                 row.status = "cancelled"
                 row.completed_at = now
     still_open = [row for task_id, row in open_rows.items() if task_id in ready_ids and row.status == "ready"]
+    known_groups: set[str] | None = None
     for task in ready:
         if task.task_id in open_rows:
             continue
         info = definition.model.user_tasks[task.element_id]
         due_in = parse_duration(info.due_in)
+        group = info.lane
+        if info.group_from:
+            named = instance.data.get(info.group_from)  # the step's data (set before the tasks)
+            if isinstance(named, str) and named:
+                if known_groups is None:
+                    known_groups = set(session.scalars(select(Group.id)))
+                group = named if named in known_groups else group
         row = HumanTask(
             id=task.task_id,
             instance_id=instance.id,
             element_id=task.element_id,
             title=info.title,
-            candidate_group=info.lane,
+            candidate_group=group,
             form=info.form,
             status="ready",
             assignee_id=None,

@@ -1,7 +1,7 @@
 """the monthly complaint review (R16) and the yearly satisfaction survey (R20)
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0019
 Create Date: 2026-12-02 04:10:50.439267
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0020"
-down_revision = "0014"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

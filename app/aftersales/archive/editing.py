@@ -1,22 +1,32 @@
 """Keeping the archive current (R1–R3): customers with departments and contacts, equipment
 units, contracts with their SLA policy. Each edit form is a JSON Schema form (forms/ beside this module),
 validated like a task form, with the database's own checks (unique codes, existing references,
-a usable SLA policy) reported on the field they concern."""
+a usable SLA policy) reported on the field they concern.
+
+Each write has a core (`put_customer`, `put_contact`, `put_unit`, `put_contract`) that checks
+and changes within the caller's unit of work; the edit pages' `save_*` and the JSON API's
+`app.aftersales.archive.writes` both go through them, so a page and the API refuse the same
+input with the same messages, and both ask the same changes of a second person."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from app.aftersales.approvals import service as approvals
+from app.aftersales.approvals.models import PendingChange
 from app.aftersales.archive import terms
+from app.aftersales.archive.cadence import DEFAULT as DEFAULT_CADENCE
+from app.aftersales.archive.cadence import STANDARD as STANDARD_CADENCES
+from app.aftersales.archive.cadence import CadenceError, cadence_label, normalized, parse_cadence
 from app.aftersales.archive.models import (
     Contact,
     Contract,
@@ -38,6 +48,17 @@ from app.bpm.unit_of_work import transactional
 from app.i18n import translate
 
 FORMS_DIR = Path(__file__).parent / "forms"
+DATE_SKEW = timedelta(days=1)  # a date "today" in the office may be tomorrow in UTC
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Saved(Generic[R]):
+    """What a write did: the row as it now stands, and the change it asked of a second person
+    (new terms of an existing contract, an existing unit's move to another contract), if any."""
+
+    row: R
+    change: PendingChange | None = None
 
 
 @lru_cache(maxsize=1)
@@ -51,8 +72,11 @@ def check_editor(user: User) -> None:
         raise Forbidden("error.forbidden")
 
 
+ID_MAX = 2**31 - 1  # an id column holds no more (a larger one in a path is simply not found)
+
+
 def _row(session: Session, model: Any, row_id: int) -> Any:
-    row = session.get(model, row_id)
+    row = session.get(model, row_id) if 0 < row_id <= ID_MAX else None
     if row is None:
         raise NotFound("error.not_found")
     return row
@@ -82,17 +106,17 @@ def _validated(form_name: str, data: dict[str, Any], locale: str) -> dict[str, A
 
 
 def _reference(session: Session, model: Any, value: Any, field: str, locale: str, required: bool = True) -> Any:
-    """An id chosen in a select: the row, or a field error."""
+    """An id chosen in a select (or sent to the API): the row, or a field error."""
     if value in (None, ""):
         if required:
             raise FormRejected({field: [translate("form.required", locale)]})
         return None
     try:
         row = session.get(model, int(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         row = None
     if row is None:
-        raise FormRejected({field: [translate("form.choice", locale)]})
+        raise FormRejected({field: [translate("archive.no_such", locale)]})
     return row
 
 
@@ -102,10 +126,13 @@ def _unique(session: Session, column: Any, value: str, current_id: int | None, f
         raise FormRejected({field: [translate("error.duplicate", locale, value=value)]})
 
 
-def _record(session: Session, user: User, action: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+def _record(
+    session: Session, user: User, action: str, before: dict[str, Any], after: dict[str, Any], subject: dict[str, Any]
+) -> None:
+    """An audit event of what changed (old and new values) on the row `subject` names."""
     old, new = audit.data_diff(before, after)
     if old or new:
-        audit.record(session, action, user, utcnow(), before=old, after=new)
+        audit.record(session, action, user, utcnow(), before=old, after=new, details=subject)
 
 
 # customers --------------------------------------------------------------------------------
@@ -125,10 +152,16 @@ def customer_values(customer: Customer | None) -> dict[str, Any]:
 
 @transactional
 def save_customer(session: Session, user: User, customer_id: int | None, data: dict[str, Any], locale: str) -> Customer:
-    """Create or update a customer; departments are one per line (existing ones are kept,
-    since units and contacts point at them)."""
+    """Create or update a customer from its edit page."""
     check_editor(user)
-    clean = _validated("customer", data, locale)
+    customer = put_customer(session, user, customer_id, _validated("customer", data, locale), locale)
+    session.commit()
+    return customer
+
+
+def put_customer(session: Session, user: User, customer_id: int | None, clean: dict[str, Any], locale: str) -> Customer:
+    """Create or update a customer from the customer form's clean values; departments are one
+    per line (existing ones are kept, since units and contacts point at them). No commit."""
     customer = Customer() if customer_id is None else session.get(Customer, customer_id)
     if customer is None:
         raise NotFound("error.not_found")
@@ -146,8 +179,7 @@ def save_customer(session: Session, user: User, customer_id: int | None, data: d
             customer.departments.append(CustomerDepartment(name=name))
             have.add(name)
     session.flush()
-    _record(session, user, "customer_saved", before, customer_values(customer))
-    session.commit()
+    _record(session, user, "customer_saved", before, customer_values(customer), {"customer_id": customer.id})
     return customer
 
 
@@ -161,7 +193,13 @@ def add_contact(session: Session, user: User, customer_id: int, data: dict[str, 
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound("error.not_found")
-    clean = _validated("contact", data, locale)
+    contact = put_contact(session, user, customer, _validated("contact", data, locale), locale)
+    session.commit()
+    return contact
+
+
+def put_contact(session: Session, user: User, customer: Customer, clean: dict[str, Any], locale: str) -> Contact:
+    """Add a contact from the contact form's clean values. No commit."""
     department = _reference(session, CustomerDepartment, clean.get("department_id"), "department_id", locale, False)
     if department is not None and department.customer_id != customer.id:
         raise FormRejected({"department_id": [translate("form.choice", locale)]})
@@ -173,10 +211,10 @@ def add_contact(session: Session, user: User, customer_id: int, data: dict[str, 
         phone=clean.get("phone"),
         email=clean.get("email"),
     )
-    session.add(contact)
+    customer.contacts.append(contact)
     session.flush()
-    _record(session, user, "contact_added", {}, {"customer": customer.code, "name": contact.name})
-    session.commit()
+    details = {"customer_id": customer.id, "contact_id": contact.id}
+    _record(session, user, "contact_added", {}, {"customer": customer.code, "name": contact.name}, details)
     return contact
 
 
@@ -221,7 +259,7 @@ def unit_values(unit: EquipmentUnit | None) -> dict[str, Any]:
 
 def _ask_unit_contract(
     session: Session, user: User, unit: EquipmentUnit, contract: Contract | None, locale: str
-) -> None:
+) -> PendingChange:
     """An existing unit moves to another contract (or off its contract) only when a second
     person approves: it would take that contract's warranty, prices and deposit. One waiting
     move per unit at a time; a new unit is entered on its contract by one person."""
@@ -238,13 +276,45 @@ def _ask_unit_contract(
     }
     previous = {"contract_id": old.id if old else None, "contract_number": old.number if old else None}
     kind = terms.UNIT_CONTRACT
-    approvals.propose(session, user, kind, concerned, unit.serial, values, previous, utcnow(), unit_id=unit.id)
+    return approvals.propose(session, user, kind, concerned, unit.serial, values, previous, utcnow(), unit_id=unit.id)
+
+
+def _checked_dates(clean: dict[str, Any], locale: str) -> list[date | None]:
+    """Delivery, installation and final acceptance: none after today (a day's skew for the
+    office's time zone), each on or after the one before it; the error on the later field."""
+    names = ("delivered_on", "installed_on", "accepted_on")
+    dates = [_date(clean.get(name)) for name in names]
+    latest = utcnow().date() + DATE_SKEW
+    errors: dict[str, list[str]] = {}
+    for name, day in zip(names, dates, strict=True):
+        if day is not None and day > latest:
+            errors[name] = [translate("archive.date_future", locale)]
+    for later in range(1, len(names)):
+        earlier = [d for d in dates[:later] if d is not None]
+        day = dates[later]
+        if day is not None and earlier and day < max(earlier) and names[later] not in errors:
+            errors[names[later]] = [translate("error.date_order", locale)]
+    if errors:
+        raise FormRejected(errors)
+    return dates
 
 
 @transactional
 def save_unit(session: Session, user: User, unit_id: int | None, data: dict[str, Any], locale: str) -> EquipmentUnit:
+    """Create or update a unit from its edit page (a move to another contract waits)."""
     check_editor(user)
-    clean = _validated("equipment_unit", data, locale)
+    saved = put_unit(session, user, unit_id, _validated("equipment_unit", data, locale), locale)
+    session.commit()
+    return saved.row
+
+
+def put_unit(
+    session: Session, user: User, unit_id: int | None, clean: dict[str, Any], locale: str
+) -> Saved[EquipmentUnit]:
+    """Create or update a unit from the unit form's clean values: a unique serial, a model,
+    the customer's own department and contract, sane dates. A new unit is entered on its
+    contract at once; an existing one's move to another contract is asked of a second person
+    (`Saved.change`). No commit."""
     unit = EquipmentUnit() if unit_id is None else session.get(EquipmentUnit, unit_id)
     if unit is None:
         raise NotFound("error.not_found")
@@ -261,30 +331,39 @@ def save_unit(session: Session, user: User, unit_id: int | None, data: dict[str,
     if moving and unit.contract is not None and unit.contract.customer_id != customer.id:
         # the unit stays on its contract until the move is approved: not under another customer
         raise FormRejected({"customer_id": [translate("error.contract_of_old_customer", locale)]})
-    dates = [_date(clean.get("delivered_on")), _date(clean.get("installed_on")), _date(clean.get("accepted_on"))]
-    known = [d for d in dates if d is not None]
-    if known != sorted(known):
-        raise FormRejected({"accepted_on": [translate("error.date_order", locale)]})
+    dates = _checked_dates(clean, locale)
     before = unit_values(unit) if unit_id else {}
-    unit.serial, unit.model_id, unit.customer_id = clean["serial"], model.id, customer.id
-    unit.department_id = department.id if department else None
+    unit.serial, unit.model, unit.customer, unit.department = clean["serial"], model, customer, department
+    change = None
     if moving:
-        _ask_unit_contract(session, user, unit, contract, locale)
+        change = _ask_unit_contract(session, user, unit, contract, locale)
     else:
-        unit.contract_id = contract.id if contract else None
+        unit.contract = contract
     unit.location = clean.get("location")
     unit.delivered_on, unit.installed_on, unit.accepted_on = dates
     if unit_id is None:
         session.add(unit)
     session.flush()
-    _record(session, user, "equipment_saved", before, unit_values(unit))
-    session.commit()
-    return unit
+    _record(session, user, "equipment_saved", before, unit_values(unit), {"unit_id": unit.id})
+    return Saved(unit, change)
 
 
 # contracts ------------------------------------------------------------------------------------
-def contract_choices(session: Session) -> Choices:
-    return {"customer_id": [(str(c.id), c.name) for c in session.scalars(select(Customer).order_by(Customer.name))]}
+def cadence_choices(current: str | None, locale: str) -> list[tuple[str, str]]:
+    """The usual cadences as people read them, and the contract's own if it is another."""
+    values = list(STANDARD_CADENCES)
+    if current and current not in values:
+        values.append(current)
+    return [(value, f"{cadence_label(value, locale)} ({value})") for value in values]
+
+
+def contract_choices(session: Session, contract: Contract | None, locale: str) -> Choices:
+    customers = session.scalars(select(Customer).order_by(Customer.name))
+    return {
+        "customer_id": [(str(c.id), c.name) for c in customers],
+        "inspection_every": cadence_choices(contract.inspection_every if contract else None, locale),
+        "follow_up_every": cadence_choices(contract.follow_up_every if contract else None, locale),
+    }
 
 
 def contract_values(contract: Contract | None) -> dict[str, Any]:
@@ -294,6 +373,8 @@ def contract_values(contract: Contract | None) -> dict[str, Any]:
             "maintenance_years": 2,
             "deposit_amount": 0,
             "sla_policy": json.dumps(SEED_POLICY, ensure_ascii=False, indent=2),
+            "inspection_every": DEFAULT_CADENCE,
+            "follow_up_every": DEFAULT_CADENCE,
         }
     return {
         "number": contract.number,
@@ -304,6 +385,8 @@ def contract_values(contract: Contract | None) -> dict[str, Any]:
         "deposit_amount": float(contract.deposit_amount),
         "part_prices": "\n".join(f"{code} = {price}" for code, price in contract_prices(contract)),
         "sla_policy": json.dumps(contract.sla_policy, ensure_ascii=False, indent=2),
+        "inspection_every": contract.inspection_every,
+        "follow_up_every": contract.follow_up_every,
     }
 
 
@@ -333,7 +416,9 @@ def _parse_prices(session: Session, text: str, locale: str) -> dict[str, tuple[i
     return prices
 
 
-def _asked_terms(clean: dict[str, Any], policy: Any, prices: dict[str, tuple[int, Decimal]]) -> dict[str, Any]:
+def _asked_terms(
+    clean: dict[str, Any], policy: Any, prices: dict[str, tuple[int, Decimal]], cadences: dict[str, str]
+) -> dict[str, Any]:
     """The terms the form asks for, in the shape of `terms.terms_of`."""
     return {
         "warranty_years": clean["warranty_years"],
@@ -341,11 +426,34 @@ def _asked_terms(clean: dict[str, Any], policy: Any, prices: dict[str, tuple[int
         "deposit_amount": terms.money(Decimal(str(clean["deposit_amount"]))),
         "sla_policy": policy,
         "part_prices": {code: terms.money(price) for code, (_id, price) in sorted(prices.items())},
+        **cadences,
     }
 
 
-def _checked_terms(session: Session, clean: dict[str, Any], locale: str) -> tuple[Any, dict[str, tuple[int, Decimal]]]:
-    """The SLA policy as the clocks will read it and the part prices, or the fields' errors."""
+def _checked_cadences(
+    contract: Contract | None, clean: dict[str, Any], errors: dict[str, list[str]], locale: str
+) -> dict[str, str]:
+    """How often inspections and follow-ups fall due (ISO 8601, P1M to P2Y); one not given
+    stays as it is (a new contract: every 3 months)."""
+    cadences: dict[str, str] = {}
+    for name in terms.CADENCES:
+        given = clean.get(name)
+        if given is None:
+            cadences[name] = getattr(contract, name) if contract is not None else DEFAULT_CADENCE
+            continue
+        try:
+            parse_cadence(given)
+        except CadenceError as err:
+            errors[name] = [translate(err.message_key, locale)]
+        cadences[name] = normalized(str(given))
+    return cadences
+
+
+def _checked_terms(
+    session: Session, contract: Contract | None, clean: dict[str, Any], locale: str
+) -> tuple[Any, dict[str, tuple[int, Decimal]], dict[str, str]]:
+    """The SLA policy as the clocks will read it, the part prices and the cadences, or the
+    fields' errors."""
     errors: dict[str, list[str]] = {}
     policy: Any = None
     try:
@@ -359,55 +467,80 @@ def _checked_terms(session: Session, clean: dict[str, Any], locale: str) -> tupl
         prices = _parse_prices(session, str(clean.get("part_prices") or ""), locale)
     except FormRejected as err:
         errors.update(err.errors)
+    cadences = _checked_cadences(contract, clean, errors, locale)
     if errors:
         raise FormRejected(errors)
-    return policy, prices
+    return policy, prices, cadences
 
 
-def _ask_terms(session: Session, user: User, contract: Contract, asked: dict[str, Any], locale: str) -> None:
+def _ask_terms(
+    session: Session, user: User, contract: Contract, asked: dict[str, Any], locale: str
+) -> PendingChange | None:
     """An existing contract's terms change only when a second person approves: ask for the
     fields that differ (one waiting change per contract at a time)."""
     current = terms.terms_of(session, contract)
     changed = {name: value for name, value in asked.items() if current[name] != value}
     if not changed:
-        return
+        return None
     if approvals.pending_of(session, contract.id, terms.CONTRACT_TERMS):
         raise FormRejected({name: [translate("error.change_pending", locale)] for name in changed})
     previous = {name: current[name] for name in changed}
-    approvals.propose(session, user, terms.CONTRACT_TERMS, contract, contract.number, changed, previous, utcnow())
+    kind = terms.CONTRACT_TERMS
+    return approvals.propose(session, user, kind, contract, contract.number, changed, previous, utcnow())
 
 
 @transactional
 def save_contract(session: Session, user: User, contract_id: int | None, data: dict[str, Any], locale: str) -> Contract:
-    """Create a contract (one person: a new contract has no requests, units or ledger yet, and
-    its terms are held to the bounds of the form), or update one: number, customer and date at
-    once, its terms (warranty, maintenance, deposit, SLA policy, part prices) asked for a
-    second person's approval. Requests already reported keep the policy they were reported under."""
+    """Create or update a contract from its edit page (new terms of an existing one wait)."""
     check_editor(user)
-    clean = _validated("contract", data, locale)
+    saved = put_contract(session, user, contract_id, _validated("contract", data, locale), locale)
+    session.commit()
+    return saved.row
+
+
+def _check_customer_of_units(session: Session, contract: Contract, customer: Customer, locale: str) -> None:
+    """A contract keeps the customer whose units are on it."""
+    others = select(EquipmentUnit.id).where(
+        EquipmentUnit.contract_id == contract.id, EquipmentUnit.customer_id != customer.id
+    )
+    if contract.id is not None and session.scalars(others.limit(1)).first() is not None:
+        raise FormRejected({"customer_id": [translate("archive.contract_has_other_units", locale)]})
+
+
+def put_contract(
+    session: Session, user: User, contract_id: int | None, clean: dict[str, Any], locale: str
+) -> Saved[Contract]:
+    """Create a contract (one person: a new contract has no requests, units or ledger yet, and
+    its terms are held to the bounds of the form: creating it records what was signed), or
+    update one: number, customer and date at once, its terms (warranty, maintenance, deposit,
+    SLA policy, part prices, inspection and follow-up cadences) asked for a second person's
+    approval (`Saved.change`). Requests already reported keep the policy they were reported
+    under. No commit."""
     contract = Contract() if contract_id is None else session.get(Contract, contract_id)
     if contract is None:
         raise NotFound("error.not_found")
     _unique(session, Contract.number, clean["number"], contract.id, "number", locale)
     customer = _reference(session, Customer, clean.get("customer_id"), "customer_id", locale)
-    policy, prices = _checked_terms(session, clean, locale)
-    asked = _asked_terms(clean, policy, prices)
+    _check_customer_of_units(session, contract, customer, locale)
+    policy, prices, cadences = _checked_terms(session, contract if contract_id else None, clean, locale)
+    asked = _asked_terms(clean, policy, prices, cadences)
     before = contract_values(contract) if contract_id else {}
-    contract.number, contract.customer_id = clean["number"], customer.id
+    contract.number, contract.customer = clean["number"], customer
     contract.signed_on = date.fromisoformat(clean["signed_on"])
+    change = None
     if contract_id is None:
         contract.warranty_years, contract.maintenance_years = asked["warranty_years"], asked["maintenance_years"]
         contract.deposit_amount = Decimal(asked["deposit_amount"])
         contract.sla_policy = policy
+        contract.inspection_every, contract.follow_up_every = cadences["inspection_every"], cadences["follow_up_every"]
         session.add(contract)
         session.flush()
         terms.replace_prices(session, contract, dict(prices.values()))
     else:
         session.flush()
-        _ask_terms(session, user, contract, asked, locale)
-    _record(session, user, "contract_saved", before, contract_values(contract))
-    session.commit()
-    return contract
+        change = _ask_terms(session, user, contract, asked, locale)
+    _record(session, user, "contract_saved", before, contract_values(contract), {"contract_id": contract.id})
+    return Saved(contract, change)
 
 
 # correspondence -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from app.aftersales.approvals import service as approvals
 from app.aftersales.approvals.models import APPROVED, PENDING, PendingChange
 from app.aftersales.approvals.service import ChangeView
 from app.aftersales.archive import terms
+from app.aftersales.archive.cadence import cadence_label
 from app.aftersales.archive.models import Contract, Customer, DepositEntry, EquipmentModel, EquipmentUnit
 from app.aftersales.policies import can_read_contract_terms
 from app.aftersales.rules.warranty import Coverage, coverage
@@ -227,14 +228,23 @@ def deposit_ledger(session: Session, user: User, contract_id: int) -> DepositLed
 
 @dataclass(frozen=True)
 class ContractTerms:
-    """A contract's page: its terms, its ledger, and the term changes waiting for approval."""
+    """A contract's page: its terms, its ledger, and the term changes waiting for approval;
+    `cadences`: how often inspections and follow-ups fall due, as people read it (每 3 个月)."""
 
     ledger: DepositLedger
     prices: dict[str, str]
     pending: list[ChangeView]
+    cadences: dict[str, str] = field(default_factory=dict)
 
 
 def contract_terms(session: Session, user: User, contract_id: int, locale: str) -> ContractTerms:
     ledger = deposit_ledger(session, user, contract_id)
     waiting = [approvals.view_of(session, user, c, locale) for c in approvals.pending_of(session, contract_id)]
-    return ContractTerms(ledger, terms.prices_of(session, contract_id), waiting)
+    contract = ledger.contract
+    cadences = {name: cadence_label(getattr(contract, name), locale) for name in terms.CADENCES}
+    return ContractTerms(ledger, terms.prices_of(session, contract_id), waiting, cadences)
+
+
+def contract_with_terms(session: Session, user: User, contract_id: int) -> Contract:
+    """One contract with its terms, for those who may read them (404, 403)."""
+    return _contract_for_terms(session, user, contract_id)

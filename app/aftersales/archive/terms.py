@@ -2,7 +2,8 @@
 plain values, their bounds, the deposit's balance, and what an approved change does (the
 apply functions of `app.aftersales.approvals.kinds`).
 
-Terms: warranty and maintenance years, the deposit, the SLA policy and the part prices. A
+Terms: warranty and maintenance years, the deposit, the SLA policy, the part prices and how
+often inspections and follow-ups fall due (ISO 8601 periods, `cadence`). A
 deduction from the deposit, an edit of these on an existing contract, or moving an existing
 unit to another contract (whose terms it would then have), is asked by one person and counts
 only once another of a different group approved it."""
@@ -19,12 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.aftersales.approvals.models import PENDING, PendingChange
+from app.aftersales.archive.cadence import CadenceError, cadence_label, parse_cadence
 from app.aftersales.archive.models import Contract, ContractPartPrice, DepositEntry, EquipmentUnit
 from app.aftersales.warehouse.models import SparePart
 from app.bpm.errors import Conflict, NotFound
 from app.i18n import translate
 
-TERMS = ("warranty_years", "maintenance_years", "deposit_amount", "sla_policy", "part_prices")
+CADENCES = ("inspection_every", "follow_up_every")
+TERMS = ("warranty_years", "maintenance_years", "deposit_amount", "sla_policy", "part_prices", *CADENCES)
 WARRANTY_YEARS = (1, 10)
 MAINTENANCE_YEARS = (1, 10)
 DEPOSIT_MAX = Decimal("10000000")
@@ -58,12 +61,15 @@ def terms_of(session: Session, contract: Contract) -> dict[str, Any]:
         "deposit_amount": money(contract.deposit_amount),
         "sla_policy": contract.sla_policy,
         "part_prices": prices_of(session, contract.id),
+        "inspection_every": contract.inspection_every,
+        "follow_up_every": contract.follow_up_every,
     }
 
 
 def terms_in_bounds(terms: dict[str, Any]) -> bool:
     """What a contract can hold: warranty 1–10 years, maintenance 1–10 years, a deposit from 0
-    to 10 million, part prices from 0 to 1 million (the forms check the same on the field)."""
+    to 10 million, part prices from 0 to 1 million, cadences from a month to two years (the
+    forms check the same on the field)."""
     low, high = WARRANTY_YEARS
     if "warranty_years" in terms and not low <= int(terms["warranty_years"]) <= high:
         return False
@@ -71,6 +77,12 @@ def terms_in_bounds(terms: dict[str, Any]) -> bool:
     if "maintenance_years" in terms and not low <= int(terms["maintenance_years"]) <= high:
         return False
     if "deposit_amount" in terms and not 0 <= Decimal(terms["deposit_amount"]) <= DEPOSIT_MAX:
+        return False
+    try:
+        for name in CADENCES:
+            if name in terms:
+                parse_cadence(terms[name])
+    except CadenceError:
         return False
     prices = terms.get("part_prices") or {}
     return all(0 <= Decimal(price) <= PART_PRICE_MAX for price in prices.values())
@@ -174,6 +186,9 @@ def apply_terms(session: Session, change: PendingChange, now: datetime) -> None:
         contract.maintenance_years = int(values["maintenance_years"])
     if "sla_policy" in values:
         contract.sla_policy = values["sla_policy"]
+    for name in CADENCES:
+        if name in values:
+            setattr(contract, name, values[name])
     if "part_prices" in values:
         codes = values["part_prices"]
         parts = {p.code: p.id for p in session.scalars(select(SparePart).where(SparePart.code.in_(list(codes))))}
@@ -211,9 +226,11 @@ class DiffRow:
     new: str
 
 
-def _shown(name: str, value: Any) -> str:
+def _shown(name: str, value: Any, locale: str = "zh_CN") -> str:
     if value is None:
         return "—"
+    if name in CADENCES:
+        return cadence_label(value, locale)
     if name == "sla_policy":
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
@@ -233,7 +250,8 @@ def terms_rows(change: PendingChange, locale: str) -> list[DiffRow]:
                     rows.append(DiffRow(label, _shown(name, old.get(code)), _shown(name, new.get(code))))
             continue
         label = translate(f"change.field.{name}", locale)
-        rows.append(DiffRow(label, _shown(name, change.previous.get(name)), _shown(name, change.values[name])))
+        shown_old = _shown(name, change.previous.get(name), locale)
+        rows.append(DiffRow(label, shown_old, _shown(name, change.values[name], locale)))
     return rows
 
 

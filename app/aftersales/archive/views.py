@@ -146,7 +146,7 @@ def contracts_page() -> str:
 def edit_contract(contract_id: int | None = None) -> Any:
     contract = archive_edit.get_contract(db.session(), contract_id) if contract_id else None
     title = contract.number if contract else _t("archive.new_contract")
-    choices = archive_edit.contract_choices(db.session())
+    choices = archive_edit.contract_choices(db.session(), contract, current_locale())
     if request.method == "GET":
         return _edit_page("contract", title, archive_edit.contract_values(contract), choices)
     return _save(

@@ -51,6 +51,10 @@ class UserTaskInfo:
     # spiffworkflow:property `assigneeFrom`: the data field naming the user who gets the task
     # (e.g. the engineer chosen at dispatch); others of the lane's group see it only if unset.
     assignee_from: str | None = None
+    # spiffworkflow:property `groupFrom`: the data field naming the group that does the task
+    # (a lane whose group depends on the case); the lane's own group when the field is unset
+    # or names no group.
+    group_from: str | None = None
     kind: str = "userTask"  # or task / manualTask: done when marked done, no input
     # For a user task without a form file: the form generated from the Camunda form fields
     # declared on it, or from the variables the diagram's conditions and scripts read.
@@ -666,6 +670,7 @@ def _user_tasks(
                 result_key=props.get("resultKey"),
                 title_en=props.get("title_en"),
                 assignee_from=props.get("assigneeFrom") or assignee_variable(element),
+                group_from=props.get("groupFrom") or None,
                 kind=kind,
                 generated_form=generated,
             )

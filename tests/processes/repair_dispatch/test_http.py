@@ -19,9 +19,9 @@ from harness.apps import user
 from harness.http_client import call, login
 from harness.servers import LiveServer
 from harness.web_client import WebClient
+from tests.bpm.test_signature import HOSTILE, canvas, chunk
 
 from .test_service import complete, unit_id
-from .test_signature import HOSTILE, canvas, chunk
 
 API = "/api/v1"
 

@@ -16,9 +16,9 @@ from harness.apps import user
 from harness.pdf import pdf_images, pdf_text
 from harness.servers import LiveServer
 from harness.web_client import WebClient
+from tests.bpm.test_signature import canvas
 
 from .test_service import complete, unit_id
-from .test_signature import canvas
 
 
 def test_the_filed_record_prints_with_its_fields_and_the_customers_signature(

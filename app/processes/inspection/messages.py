@@ -1,0 +1,52 @@
+"""The inspection process's texts (zh_CN, en)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "inspection.case": {"zh_CN": "巡检 · {serial} · {customer}", "en": "Inspection · {serial} · {customer}"},
+    "inspection.unit": {"zh_CN": "巡检设备", "en": "Unit"},
+    "inspection.customer": {"zh_CN": "客户", "en": "Customer"},
+    "inspection.model": {"zh_CN": "型号", "en": "Model"},
+    "inspection.engineer": {"zh_CN": "巡检工程师", "en": "Engineer"},
+    "inspection.planned_on": {"zh_CN": "计划巡检日期", "en": "Planned on"},
+    "inspection.inspected_at": {"zh_CN": "巡检时间", "en": "Inspected at"},
+    "inspection.findings": {"zh_CN": "巡检结论与发现", "en": "Findings"},
+    "inspection.fault_found": {"zh_CN": "发现故障", "en": "Fault found"},
+    "inspection.request_number": {"zh_CN": "故障报修单号", "en": "Service request"},
+    "inspection.obligation": {"zh_CN": "巡检计划", "en": "Inspection schedule"},
+    "inspection.status": {"zh_CN": "状态", "en": "Status"},
+    "inspection.status.scheduled": {"zh_CN": "待巡检", "en": "Scheduled"},
+    "inspection.status.inspected": {"zh_CN": "已巡检，待签字", "en": "Inspected, to be signed"},
+    "inspection.status.signed": {"zh_CN": "客户已签字，待存档", "en": "Signed, to be filed"},
+    "inspection.status.returned": {"zh_CN": "信息单退回补签", "en": "Sheet returned to be signed again"},
+    "inspection.status.unsigned": {"zh_CN": "客户未签字，未存档", "en": "Not signed, not filed"},
+    "inspection.status.filed": {"zh_CN": "信息单已存档", "en": "Sheet filed"},
+    "inspection.checklist": {"zh_CN": "巡检检查表", "en": "Inspection checklist"},
+    "inspection.item": {"zh_CN": "检查项目", "en": "Item"},
+    "inspection.result": {"zh_CN": "结果", "en": "Result"},
+    "inspection.note": {"zh_CN": "说明", "en": "Note"},
+    "inspection.result.ok": {"zh_CN": "正常", "en": "OK"},
+    "inspection.result.fault": {"zh_CN": "故障", "en": "Fault"},
+    "inspection.result.none": {"zh_CN": "未检查", "en": "Not checked"},
+    "inspection.save_checklist": {"zh_CN": "保存检查表", "en": "Save the checklist"},
+    "inspection.checklist_saved": {"zh_CN": "检查表已保存。", "en": "Checklist saved."},
+    "inspection.sheet_title": {"zh_CN": "巡查反馈信息单", "en": "Inspection feedback sheet"},
+    "inspection.sheet_number": {"zh_CN": "编号", "en": "No."},
+    "inspection.signer": {"zh_CN": "客户负责人", "en": "Person in charge"},
+    "inspection.history": {"zh_CN": "巡检记录", "en": "Inspections"},
+    "inspection.none": {"zh_CN": "暂无巡检记录。", "en": "No inspections yet."},
+    "inspection.error.unit": {"zh_CN": "请选择要巡检的设备。", "en": "Choose the unit to inspect."},
+    "inspection.error.unknown_item": {"zh_CN": "检查表中没有此项目。", "en": "The checklist has no such item."},
+    "inspection.error.fault_needs_note": {
+        "zh_CN": "故障项目请填写说明。",
+        "en": "Say what is wrong with a faulty item.",
+    },
+    "inspection.error.items_missing": {
+        "zh_CN": "检查表尚未填完：{items}",
+        "en": "The checklist is not complete: {items}",
+    },
+    "inspection.error.not_yours": {
+        "zh_CN": "只有被指派的工程师可在巡检完成前填写检查表。",
+        "en": "Only the assigned engineer may fill the checklist, until the inspection is done.",
+    },
+}

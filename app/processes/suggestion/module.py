@@ -1,0 +1,14 @@
+"""Customer suggestions (建议/意见, R22): bpmn/suggestion.bpmn with its plugin (plugin.py),
+the suggestion's record (models.py) and the suggestions marked for the monthly review
+(service.marked_suggestions)."""
+
+from __future__ import annotations
+
+from app.bpm.modules import Module
+from app.processes.suggestion.messages import MESSAGES
+from app.processes.suggestion.plugin import suggestion_plugin
+from app.processes.suggestion.service import SUGGESTION_PROCESS
+
+
+def suggestion_module() -> Module:
+    return Module(name=SUGGESTION_PROCESS, plugin=suggestion_plugin(), messages=MESSAGES)
