@@ -26,8 +26,10 @@ def product_modules() -> list[Module]:
     from app.aftersales.archive.module import archive_module
     from app.aftersales.branches.module import branches_module
     from app.aftersales.obligations.module import obligations_module
+    from app.aftersales.reports.module import reports_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
+    from app.processes.complaint_review.module import complaint_review_module
     from app.processes.delivery_acceptance.module import delivery_acceptance_module
     from app.processes.feedback_card.module import feedback_card_module
     from app.processes.follow_up.module import follow_up_module
@@ -35,6 +37,7 @@ def product_modules() -> list[Module]:
     from app.processes.obligation_overdue.module import obligation_overdue_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
     from app.processes.return_exchange.module import return_exchange_module
+    from app.processes.satisfaction_survey.module import satisfaction_survey_module
     from app.processes.suggestion.module import suggestion_module
     from app.processes.training.module import training_module
 
@@ -44,8 +47,11 @@ def product_modules() -> list[Module]:
         approvals_module(),
         warehouse_module(),
         obligations_module(),
+        reports_module(),
         repair_dispatch_module(),
         complaint_handling_module(),
+        complaint_review_module(),
+        satisfaction_survey_module(),
         obligation_overdue_module(),
         delivery_acceptance_module(),
         inspection_module(),

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 from app.aftersales.archive.demo import seed_archive
 from app.aftersales.branches.service import seed_branches
 from app.bpm.users import ensure_group, ensure_user
+from app.processes.complaint_review.service import seed_review_rules
 from app.processes.feedback_card.service import seed_feedback_questions
 from app.processes.inspection.service import seed_checklists
+from app.processes.satisfaction_survey.service import seed_survey
 
 DEMO_PASSWORD = "shouhou-demo"  # noqa: S105 - demo data only, documented in API.md
 
@@ -52,6 +54,8 @@ def seed_demo(session: Session) -> list[str]:
             names.append(username)
     session.commit()
     seed_archive(session)
+    seed_review_rules(session)
+    seed_survey(session)
     seed_checklists(session)
     seed_feedback_questions(session)
     names += seed_branches(session, DEMO_PASSWORD)

@@ -10,12 +10,14 @@ from app.aftersales.branches import models as branch_models
 from app.aftersales.obligations import models as obligation_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
+from app.processes.complaint_review import models as review_models
 from app.processes.delivery_acceptance import models as delivery_models
 from app.processes.feedback_card import models as feedback_models
 from app.processes.follow_up import models as follow_up_models
 from app.processes.inspection import models as inspection_models
 from app.processes.repair_dispatch import models as repair_models
 from app.processes.return_exchange import models as return_models
+from app.processes.satisfaction_survey import models as survey_models
 from app.processes.suggestion import models as suggestion_models
 from app.processes.training import models as training_models
 
@@ -33,6 +35,8 @@ MODEL_MODULES = (
     branch_models,
     training_models,
     return_models,
+    review_models,
+    survey_models,
 )
 metadata = Base.metadata
 

@@ -59,6 +59,26 @@ def can_decide_change(user: User, change: PendingChange) -> bool:
     return bool((CHANGE_APPROVERS & user.group_ids) - change.asked_by.group_ids)
 
 
+REPORT_READERS = frozenset({AFTER_SALES, AFTER_SALES_LEADS, OFFICE, ADMINS, AUDITORS})
+SURVEY_STAFF = frozenset({AFTER_SALES, AFTER_SALES_LEADS, ADMINS})
+SURVEY_APPROVERS = frozenset({AFTER_SALES_LEADS})
+
+
+def can_read_reports(user: User) -> bool:
+    """The figures of complaints and surveys (R16, R20)."""
+    return bool(REPORT_READERS & user.group_ids)
+
+
+def can_run_surveys(user: User) -> bool:
+    """Open a yearly survey campaign and write its analysis report (R20)."""
+    return bool(SURVEY_STAFF & user.group_ids)
+
+
+def can_approve_survey_analysis(user: User, written_by_id: int | None) -> bool:
+    """An after-sales lead who is not the report's writer (R20: a second person approves)."""
+    return user.id != written_by_id and bool(SURVEY_APPROVERS & user.group_ids)
+
+
 def can_read_obligations(user: User) -> bool:
     """The recurring promises per customer and unit (due, met, overdue, with their evidence):
     the staff who keep them or the contracts behind them, and auditors."""

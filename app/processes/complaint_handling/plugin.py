@@ -9,14 +9,24 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from app.bpm.case_facts import data_facts, office_tz
 from app.bpm.errors import FormRejected
-from app.bpm.plugins import ProcessPlugin, StepContext, WorkContext
+from app.bpm.models import Group, User
+from app.bpm.plugins import Choices, ProcessPlugin, StepContext, WorkContext
 from app.i18n import translate
 
 COMPLAINT_PROCESS = "complaint_handling"
 USER_TASK = "userTask"
-REQUIRES = {"register_complaint": USER_TASK, "contact_customer": USER_TASK, "prevent_recurrence": USER_TASK}
+REQUIRES = {
+    "register_complaint": USER_TASK,
+    "contact_customer": USER_TASK,
+    "prevent_recurrence": USER_TASK,
+    "negotiate_with_customer": USER_TASK,
+    "coordinate_dispute": USER_TASK,
+}
+COORDINATORS = "after_sales_leads"  # the group whose members coordinate disputes (R17)
 CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
 
 
@@ -66,6 +76,44 @@ def check_measures_due(step: StepContext) -> None:
         raise FormRejected({"due_date": [translate("error.date_in_past", step.locale)]})
 
 
+def _coordinators(step: StepContext) -> list[User]:
+    query = select(User).join(User.groups).where(Group.id == COORDINATORS, User.active).order_by(User.username)
+    return list(step.session.scalars(query))
+
+
+def coordinator_choices(step: StepContext) -> Choices:
+    return {"coordinator": [(u.username, u.display_name or u.username) for u in _coordinators(step)]}
+
+
+def check_negotiation(step: StepContext) -> None:
+    """A dispute (R17) goes to the coordinator named here, a member of the coordinators'
+    group; without a dispute no coordinator is kept, and the diagram's conditions always
+    find `dispute`."""
+    dispute = bool(step.data.get("dispute"))
+    step.data["dispute"] = dispute
+    if not dispute:
+        step.data["coordinator"] = None
+        return
+    errors: dict[str, list[str]] = {}
+    if step.data.get("customer_agreed"):
+        errors["dispute"] = [translate("complaint.error.dispute_agreed", step.locale)]
+    chosen = step.data.get("coordinator")
+    if not chosen:
+        errors["coordinator"] = [translate("complaint.error.coordinator_required", step.locale)]
+    elif chosen not in {u.username for u in _coordinators(step)}:
+        errors["coordinator"] = [translate("complaint.error.coordinator_unknown", step.locale)]
+    if errors:
+        raise FormRejected(errors)
+
+
+def settle_dispute(step: StepContext) -> None:
+    """The coordinator's outcome decides as the customer would have (gw_customer_agreed):
+    resolved, the customer agrees and the departments approve; not, the solution is agreed
+    again."""
+    step.data["customer_agreed"] = step.data.get("dispute_outcome") == "resolved"
+    step.data["dispute"] = False
+
+
 # The case at each step: who complains about what, then what the earlier steps decided that
 # this one builds on (field names of the process data; `key.field` under a resultKey).
 THE_COMPLAINT = ("customer", "contact_name", "contact_phone", "complaint_class", "description", "customer_demand")
@@ -85,6 +133,7 @@ CASE_AT: dict[str, tuple[str, ...]] = {
     "approve_technical": (*THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION),
     "approve_production": (*THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION),
     "approve_sales": (*THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION),
+    "coordinate_dispute": (*THE_ANALYSIS, *THE_MEASURES, *THE_SOLUTION, *THE_OBJECTION),
     "report_progress": (*THE_SOLUTION, "progress_report"),
     "prevent_recurrence": (*THE_ANALYSIS, *THE_SOLUTION),
     "close_complaint": (*THE_SOLUTION, "progress_report"),
@@ -120,9 +169,12 @@ def complaint_plugin() -> ProcessPlugin[StepContext]:
         case=complaint_case,
         work_context=work_context,
         row_label=row_label,
+        choices={"negotiate_with_customer": coordinator_choices},
         before_complete={
             "register_complaint": check_register,
             "contact_customer": check_contact,
+            "negotiate_with_customer": check_negotiation,
+            "coordinate_dispute": settle_dispute,
             "prevent_recurrence": check_measures_due,
         },
     )

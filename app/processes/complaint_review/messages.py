@@ -1,0 +1,51 @@
+"""The monthly complaint review's texts."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "review.nav": {"zh_CN": "投诉月度审视", "en": "Complaint reviews"},
+    "review.title": {"zh_CN": "客户投诉月度审视与绩效考核", "en": "Monthly complaint reviews"},
+    "review.case": {"zh_CN": "投诉月度审视 · {month}", "en": "Complaint review · {month}"},
+    "review.complaints": {"zh_CN": "投诉件数", "en": "Complaints"},
+    "review.case_line": {
+        "zh_CN": "{customer} · {received} 受理 · 历时 {days} 天 · 超时步骤 {late} 个 · {department}",
+        "en": "{customer} · received {received} · {days} days · {late} late steps · {department}",
+    },
+    "review.error.month": {"zh_CN": "请选择月份（YYYY-MM）。", "en": "Choose a month (YYYY-MM)."},
+    "review.error.month_not_over": {
+        "zh_CN": "只能审视已结束的月份。",
+        "en": "Only a month that is over can be reviewed.",
+    },
+    "review.error.rule_required": {
+        "zh_CN": "该部门有投诉案件，请选择考核条款。",
+        "en": "This department had complaints: choose a rule.",
+    },
+    "review.error.rule_unknown": {"zh_CN": "考核条款不存在。", "en": "No such rule."},
+    "review.month": {"zh_CN": "月份", "en": "Month"},
+    "review.department": {"zh_CN": "责任部门", "en": "Department"},
+    "review.cases": {"zh_CN": "案件数", "en": "Cases"},
+    "review.late_cases": {"zh_CN": "超时案件", "en": "Late cases"},
+    "review.statement": {"zh_CN": "部门说明", "en": "Statement"},
+    "review.rule": {"zh_CN": "考核条款", "en": "Rule"},
+    "review.points": {"zh_CN": "分值", "en": "Points"},
+    "review.signed": {"zh_CN": "签发", "en": "Signed off"},
+    "review.not_signed": {"zh_CN": "未签发", "en": "Not signed off"},
+    "review.by_class": {"zh_CN": "按投诉分类", "en": "By class"},
+    "review.by_severity": {"zh_CN": "按情节", "en": "By severity"},
+    "review.none": {"zh_CN": "尚无月度审视。", "en": "No reviews yet."},
+    "review.department.after_sales": {"zh_CN": "售后服务部", "en": "After-sales"},
+    "review.department.sales": {"zh_CN": "业务部", "en": "Sales"},
+    "review.department.technical": {"zh_CN": "技术中心/技术部", "en": "Technical centre"},
+    "review.department.production": {"zh_CN": "生产部", "en": "Production"},
+    "review.department.qc": {"zh_CN": "品控中心", "en": "QC centre"},
+    "review.department.customer": {"zh_CN": "客户方", "en": "Customer"},
+    "review.department.other": {"zh_CN": "其他", "en": "Other"},
+    "review.department.unassigned": {"zh_CN": "未定", "en": "Not assigned"},
+    "review.class.quality": {"zh_CN": "质量异常", "en": "Quality defect"},
+    "review.class.human_factor": {"zh_CN": "非质量异常（人为因素）", "en": "Non-quality (human factor)"},
+    "review.class.other": {"zh_CN": "其他", "en": "Other"},
+    "review.class.unassigned": {"zh_CN": "未定", "en": "Not assigned"},
+    "review.severity.minor": {"zh_CN": "较轻", "en": "Minor"},
+    "review.severity.severe": {"zh_CN": "严重", "en": "Severe"},
+    "review.severity.unassigned": {"zh_CN": "未定", "en": "Not assigned"},
+}
