@@ -30,7 +30,7 @@ def is_image(value: Any) -> bool:
 
 
 def is_row_id(key: str, value: Any) -> bool:
-    """A database row's id kept in the data (`unit_id: 3`, `card_ids: [4, 5]`): the process's
+    """A database row's id kept in the data (`item_id: 3`, `item_ids: [4, 5]`): the process's
     own pages show what it stands for; as a bare number it means nothing to a reader, so the
     readable history leaves it out (the API's raw events keep it)."""
     if key.endswith("_ids") and isinstance(value, list):

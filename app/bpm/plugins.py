@@ -134,7 +134,7 @@ class ProcessPlugin(Generic[CaseT]):
     # such as deadlines computed from a contract): that page's endpoint.
     intake_endpoint: str | None = None
     # The message key of the start page's link to that intake page (what starting this process
-    # means to its users: "report a fault", "record a card"); a generic "start" otherwise.
+    # means to its users, in its own words); a generic "start" otherwise.
     intake_label: str = "start.submit"
     # Message keys naming data the forms do not name (what the process computes), for the
     # history; otherwise `data.<key>` when the catalogue has it.

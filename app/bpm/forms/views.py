@@ -30,7 +30,7 @@ class FieldView:
     def chosen(self, option: Any) -> bool:
         """Whether an option of a select, a radio group or a checkbox group is the value (or
         one of the values). Compared as text, as the page posts it: a value kept as a number
-        (a customer id 3 from the process's data) selects the option "3" just as "3" does."""
+        (a row id 3 from the process's data) selects the option "3" just as "3" does."""
         kept = self.value if isinstance(self.value, list | tuple) else [self.value]
         return as_option_text(option) in {as_option_text(v) for v in kept if v is not None}
 
