@@ -29,6 +29,15 @@ def is_image(value: Any) -> bool:
     return isinstance(value, str) and (value.startswith(IMAGE_PREFIX) or value == IMAGE_MARKER)
 
 
+def is_row_id(key: str, value: Any) -> bool:
+    """A database row's id kept in the data (`item_id: 3`, `item_ids: [4, 5]`): the process's
+    own pages show what it stands for; as a bare number it means nothing to a reader, so the
+    readable history leaves it out (the API's raw events keep it)."""
+    if key.endswith("_ids") and isinstance(value, list):
+        return bool(value) and all(is_row_id("_id", v) for v in value)
+    return key.endswith("_id") and isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class ReadableChange:
     label: str
@@ -97,8 +106,8 @@ class DataText:
             return translate("task.yes" if value else "task.no", self.locale)
         if is_image(value):
             return translate("history.image", self.locale)
-        if isinstance(value, dict):
-            return "；".join(self._item(k, value[k]) for k in sorted(value))  # as every database orders
+        if isinstance(value, dict):  # as every database orders, without row ids
+            return "；".join(self._item(k, value[k]) for k in sorted(value) if self._readable(k, value[k]))
         if isinstance(value, list):
             return "、".join(self.value(key, v) for v in value)
         if isinstance(value, str) and f"{self.values.get(key)}{value}" in MESSAGES:
@@ -111,6 +120,12 @@ class DataText:
         if isinstance(value, str) and _INSTANT.match(value):
             return self._instant(value)
         return str(value)
+
+    def _readable(self, key: str, value: Any) -> bool:
+        """Whether a value has anything to show: not a row id, nor a group of only those."""
+        if isinstance(value, dict):
+            return any(self._readable(k, v) for k, v in value.items())
+        return not is_row_id(key, value)
 
     def _item(self, key: str, value: Any) -> str:
         """`label: value`, or `label（…）` around a nested group (an SLA's clocks, say)."""
@@ -128,9 +143,10 @@ class DataText:
         before, after = event.data_before or {}, event.data_after or {}
         out = []
         for key in sorted(before.keys() | after.keys()):
-            old = self.value(key, before[key]) if key in before else None
-            new = self.value(key, after[key]) if key in after else None
-            out.append(ReadableChange(self.label(key), old, new))
+            old = self.value(key, before[key]) if key in before and self._readable(key, before[key]) else None
+            new = self.value(key, after[key]) if key in after and self._readable(key, after[key]) else None
+            if old != new:  # nothing readable changed when only row ids did
+                out.append(ReadableChange(self.label(key), old, new))
         return tuple(out)
 
 

@@ -133,6 +133,9 @@ class ProcessPlugin(Generic[CaseT]):
     # A process whose instances only its own intake page may start (it prepares their data,
     # such as deadlines computed from a contract): that page's endpoint.
     intake_endpoint: str | None = None
+    # The message key of the start page's link to that intake page (what starting this process
+    # means to its users, in its own words); a generic "start" otherwise.
+    intake_label: str = "start.submit"
     # Message keys naming data the forms do not name (what the process computes), for the
     # history; otherwise `data.<key>` when the catalogue has it.
     data_labels: Mapping[str, str] = field(default_factory=dict)

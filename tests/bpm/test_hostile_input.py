@@ -205,10 +205,10 @@ def test_markup_in_form_fields_is_shown_as_text_to_other_users(base: str) -> Non
         ("/login", {"username": "after_sales1", "password": "shouhou-demo"}),
         ("/logout", {}),
         ("/start", {"process_id": "complaint_handling"}),
-        ("/tasks/{task}", {"action": "claim"}),
-        ("/tasks/{task}", {"action": "release"}),
-        ("/tasks/{task}", {"action": "draft", "customer": "x"}),
-        ("/tasks/{task}", {"action": "complete", **{k: str(v) for k, v in REGISTER.items()}}),
+        ("/tasks/{task}", {"_task_action": "claim"}),
+        ("/tasks/{task}", {"_task_action": "release"}),
+        ("/tasks/{task}", {"_task_action": "draft", "customer": "x"}),
+        ("/tasks/{task}", {"_task_action": "complete", **{k: str(v) for k, v in REGISTER.items()}}),
     ],
 )
 def test_every_web_form_needs_its_csrf_token(base: str, path: str, fields: dict[str, str]) -> None:
@@ -245,12 +245,12 @@ def test_a_date_time_beyond_the_calendar_is_refused_beside_its_field(base: str) 
     web = WebClient(base)
     web.login("after_sales1")
     page_path = f"/tasks/{task_id}"
-    fields = {"action": "complete", **{k: str(v) for k, v in REGISTER.items()}, "received_at": FAR_INSTANT}
+    fields = {"_task_action": "complete", **{k: str(v) for k, v in REGISTER.items()}, "received_at": FAR_INSTANT}
     status, page = web.post(page_path, fields, csrf_from=page_path)
     assert status == 400 and "日期应在 2000 年到 2100 年之间" in _field_block(page, "received_at")
     assert FAR_INSTANT in _field_block(page, "received_at")  # shown back as typed
     # a draft keeps what was typed, unchecked: the task page still opens with it
-    status, _ = web.post(page_path, {**fields, "action": "draft"}, csrf_from=page_path)
+    status, _ = web.post(page_path, {**fields, "_task_action": "draft"}, csrf_from=page_path)
     assert status == 200
     status, page = web.get(page_path)
     assert status == 200 and FAR_INSTANT in _field_block(page, "received_at")
@@ -397,14 +397,15 @@ def test_a_web_draft_out_of_bounds_is_shown_back_beside_its_field(base: str) -> 
     web.login("after_sales1")
     page_path = f"/tasks/{task_id}"
     status, page = web.post(
-        page_path, {"action": "draft", "customer": "某医院", "description": HTML_URI}, csrf_from=page_path
+        page_path, {"_task_action": "draft", "customer": "某医院", "description": HTML_URI}, csrf_from=page_path
     )
     assert status == 400 and "data: 地址" in _field_block(page, "description")
     assert 'value="某医院"' in _field_block(page, "customer")  # what was typed is not lost
-    status, page = web.post(page_path, {"action": "draft", "customer": "x" * 201}, csrf_from=page_path)
+    status, page = web.post(page_path, {"_task_action": "draft", "customer": "x" * 201}, csrf_from=page_path)
     assert status == 400 and "长度应在 0 到 200" in _field_block(page, "customer")
     assert "customer" not in _draft_of(base, task_id, token)
-    status, page = web.post(page_path, {"action": "draft", "customer": "某医院", "evil": "x"}, csrf_from=page_path)
+    draft = {"_task_action": "draft", "customer": "某医院", "evil": "x"}
+    status, page = web.post(page_path, draft, csrf_from=page_path)
     assert status == 200 and "草稿已保存" in page  # a name the form lacks is not read from a page
     assert _draft_of(base, task_id, token)["customer"] == "某医院"
 

@@ -11,6 +11,9 @@ from typing import Any
 SCHEMA_SUFFIX = ".schema.json"
 UI_SUFFIX = ".uischema.json"
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# Names the pages that draw a form post beside its fields (the page's own buttons post
+# `_task_action`, which FIELD_NAME already excludes).
+RESERVED_FIELD_NAMES = frozenset({"csrf_token"})
 SUPPORTED_FORMATS = {"date", "date-time", "email"}
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "array"}
 
@@ -82,6 +85,9 @@ def _localized(node: dict[str, Any], key: str) -> dict[str, Any]:
 def _field(name: str, node: Any, required: bool, ui: dict[str, Any], problems: list[str]) -> FieldSpec | None:
     if not FIELD_NAME.match(name):
         problems.append(f"field name {name!r} must be lower-case ASCII letters, digits and _")
+        return None
+    if name in RESERVED_FIELD_NAMES:
+        problems.append(f"field name {name!r} is reserved by the form pages: rename the field")
         return None
     if not isinstance(node, dict):
         problems.append(f"{name}: the field must be an object")

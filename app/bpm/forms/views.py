@@ -27,6 +27,28 @@ class FieldView:
     step: str | None
     show_if: dict[str, Any] | None
 
+    def chosen(self, option: Any) -> bool:
+        """Whether an option of a select, a radio group or a checkbox group is the value (or
+        one of the values). Compared as text, as the page posts it: a value kept as a number
+        (a row id 3 from the process's data) selects the option "3" just as "3" does."""
+        kept = self.value if isinstance(self.value, list | tuple) else [self.value]
+        return as_option_text(option) in {as_option_text(v) for v in kept if v is not None}
+
+    def label_of(self, value: Any) -> str:
+        """The option label of a kept value (matched as text), or the value itself."""
+        wanted = as_option_text(value)
+        return next((label for option, label in self.options if as_option_text(option) == wanted), str(value))
+
+
+def as_option_text(value: Any) -> str:
+    """A value as an HTML form carries it: booleans as the yes/no radios post them, whole
+    numbers without a decimal point."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
 
 def _widget(spec: FieldSpec, has_choices: bool = False) -> str:
     if spec.widget == "signature":
@@ -142,7 +164,7 @@ def coerce_html_form(form: FormDefinition, raw: dict[str, list[str]], tz: tzinfo
             with suppress(ValueError):
                 value = datetime.fromisoformat(value).replace(tzinfo=tz).isoformat()
         data[spec.name] = value
-    return data  # other posted names (csrf_token, action, anything forged) are not form data
+    return data  # other posted names (csrf_token, the page's _task_action, anything forged) are not form data
 
 
 def _required_when_shown(spec: FieldSpec, form: FormDefinition) -> bool:

@@ -282,6 +282,9 @@ def hand_over_task(task_id: str) -> WerkzeugResponse:
     return redirect(_safe_next(request.form.get("next")))
 
 
+TASK_ACTION = "_task_action"
+
+
 @web_blueprint.get("/tasks/<task_id>")
 @login_required
 def task_page(task_id: str) -> Any:
@@ -317,7 +320,9 @@ def _render_task(
 @web_blueprint.post("/tasks/<task_id>")
 @login_required
 def task_action(task_id: str) -> Any:
-    action = request.form.get("action", "complete")
+    # The page's own buttons post `_task_action`: no form field can take that name (field names
+    # start with a letter), so a field called `action` keeps its value.
+    action = request.form.get(TASK_ACTION, "complete")
     session_ = db.session()
     user = _user()
     if action == "claim":
@@ -356,7 +361,12 @@ def task_action(task_id: str) -> Any:
 @login_required
 def start_page() -> str:
     rows = definitions.list_latest(db.session())
-    intake = {d.process_id: plugin_for(db.session(), d.process_id).intake_endpoint for d in rows}
+    plugins = {d.process_id: plugin_for(db.session(), d.process_id) for d in rows}
+    intake = {
+        process_id: (plugin.intake_endpoint, plugin.intake_label)
+        for process_id, plugin in plugins.items()
+        if plugin.intake_endpoint
+    }
     return render_template("start.html", definitions=rows, intake=intake)
 
 

@@ -212,6 +212,7 @@ def feedback_plugin() -> ProcessPlugin[CardStep]:
         requires=REQUIRES,
         case=card_case,
         intake_endpoint="feedback_card.new_card",
+        intake_label="feedback_card.new",
         work_context=work_context,
         row_label=row_label,
         data_labels=DATA_LABELS,

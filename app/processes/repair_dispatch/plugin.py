@@ -375,6 +375,7 @@ def repair_plugin() -> ProcessPlugin[RepairStep]:
         requires=REQUIRES,
         case=repair_case,
         intake_endpoint="repair.new_service_request",
+        intake_label="sr.new",
         work_context=work_context,
         row_label=row_label,
         row_deadlines=row_deadlines,

@@ -169,6 +169,7 @@ def return_plugin() -> ProcessPlugin[StepContext]:
         work_context=work_context,
         row_label=row_label,
         intake_endpoint="return_exchange.new_return",
+        intake_label="return.new",
         before_complete={
             "check_at_branch": check_at_branch,
             "send_to_head_office": start_decision_clock,

@@ -201,7 +201,7 @@ def test_the_second_of_two_engineers_gets_what_they_typed_back(base: str) -> Non
     second.login("engineers2")
     page = f"/tasks/{task['id']}"
     token_second = second.csrf_token(page)  # both have the form open
-    fields = {"action": "complete", "resolved_remotely": "false"}
+    fields = {"_task_action": "complete", "resolved_remotely": "false"}
     assert first.post(page, {**fields, "contact_summary": "一号已电话联系"}, csrf_from=page)[0] == 200
     status, body = second.post(page, {**fields, "contact_summary": "二号的电话记录", "csrf_token": token_second})
     assert status == 409
