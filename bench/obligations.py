@@ -26,7 +26,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,13 +126,24 @@ def fill(app: object, units: int) -> list[int]:
         for start in range(0, len(current), 5000):
             session.execute(insert(ObligationPeriod), current[start : start + 5000])
         latest = (
-            select(func.max(ObligationPeriod.id))
-            .where(ObligationPeriod.obligation_id == Obligation.id)
-            .scalar_subquery()
+            select(ObligationPeriod.obligation_id, func.max(ObligationPeriod.id).label("period_id"))
+            .group_by(ObligationPeriod.obligation_id)
+            .subquery()
         )
-        session.execute(update(Obligation).values(current_period_id=latest))
+        session.execute(
+            update(Obligation)
+            .where(Obligation.id == latest.c.obligation_id)
+            .values(current_period_id=latest.c.period_id)
+            .execution_options(synchronize_session=False)
+        )
+        if kind_of_database(session) == "postgresql":
+            session.execute(text("ANALYZE"))  # as autovacuum would after such a load
         session.commit()
         return ids
+
+
+def kind_of_database(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def passes(url: str, when: datetime, workers: int) -> float:
