@@ -131,3 +131,29 @@ def test_a_key_customers_visit_meets_the_yearly_visit(app: Flask, base: str) -> 
     assert complete(base, desk, instance_id, "record_visit", {**visit, "summary": "满意"})[0] == 200
     met = promises(base, customer_id=key["id"], kind="key_customer_visit")["key_customer_visit"]
     assert met["status"] == "met" and met["evidence_instance_id"] == instance_id
+
+
+def test_a_key_customer_unvisited_for_13_months_is_escalated_to_the_leads(app: Flask, base: str) -> None:
+    sales = login(base, "sales1")
+    customer = {
+        "name": "新区人民医院",
+        "category": "hospital",
+        "key_customer": True,
+        "departments": [{"name": "设备科"}],
+    }
+    status, created = call(base, "POST", f"{API}/customers", customer, token=sales)
+    assert status == 201, created
+    fire_now(app)  # bound today
+    bound = promises(base, customer_id=created["id"], kind="key_customer_visit")["key_customer_visit"]
+    assert bound["status"] == "due"
+
+    later = datetime.now(UTC) + timedelta(days=396)  # 13 months without a visit
+    result = app.test_cli_runner().invoke(args=["timers", "fire-due", "--now", later.isoformat()])
+    assert result.exit_code == 0, result.output
+    overdue = promises(base, customer_id=created["id"], kind="key_customer_visit")["key_customer_visit"]
+    assert overdue["status"] == "overdue" and overdue["escalation_instance_id"]
+    leads = login(base, "after_sales_leads1")
+    status, tasks = call(
+        base, "GET", f"{API}/tasks?process_instance_id={overdue['escalation_instance_id']}", token=leads
+    )
+    assert status == 200 and [(t["name"], t["group"]) for t in tasks] == [("handle_overdue_leads", "after_sales_leads")]
