@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -122,6 +123,16 @@ def get_instance(session: Session, user: User, instance_id: int) -> ProcessInsta
 def visible_instances(session: Session, user: User, query: Select[ProcessInstance]) -> list[ProcessInstance]:
     """The instances a query finds that the user may see (the rule of `get_instance`)."""
     return [instance for instance in session.scalars(query) if may_view(user, instance)]
+
+
+def visible_ids(session: Session, user: User, instance_ids: Iterable[int]) -> set[int]:
+    """Which of these instances the user may see, in one query (a business object's list
+    filtered by its instances: the unit's inspections, its follow-ups)."""
+    wanted = set(instance_ids)
+    if not wanted:
+        return set()
+    query = select(ProcessInstance).where(ProcessInstance.id.in_(wanted))
+    return {instance.id for instance in visible_instances(session, user, query)}
 
 
 def work_context(

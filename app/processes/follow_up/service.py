@@ -17,8 +17,8 @@ from app.aftersales.archive.models import Customer, EquipmentUnit
 from app.aftersales.archive.service import UnitSection
 from app.aftersales.policies import can_approve_visit_report, can_write_visit_report
 from app.bpm.errors import Conflict, Forbidden, FormRejected, NotFound
-from app.bpm.instances import get_instance, may_view
-from app.bpm.models import ProcessInstance, User, utcnow
+from app.bpm.instances import get_instance, visible_ids
+from app.bpm.models import User, utcnow
 from app.bpm.unit_of_work import transactional
 from app.i18n import translate
 from app.processes.follow_up.models import FollowUp, VisitFinding, VisitReport
@@ -321,11 +321,9 @@ def dump_report(report: VisitReport) -> dict[str, Any]:
 def unit_section(session: Session, user: User, unit: EquipmentUnit) -> UnitSection:
     """The unit's follow-ups that the reader may see (phone follow-ups name the unit)."""
     query = select(FollowUp).where(FollowUp.unit_id == unit.id).order_by(FollowUp.id.desc())
-    rows = []
-    for follow_up in session.scalars(query).unique():
-        process = session.get(ProcessInstance, follow_up.instance_id)
-        if process is not None and may_view(user, process):
-            rows.append(follow_up)
+    found = list(session.scalars(query).unique())
+    visible = visible_ids(session, user, [r.instance_id for r in found])
+    rows = [r for r in found if r.instance_id in visible]
     return UnitSection(
         name=FOLLOW_UP_PROCESS,
         template="follow_up/_unit_section.html",

@@ -16,8 +16,8 @@ from app.aftersales.archive.models import EquipmentModel, EquipmentUnit
 from app.aftersales.archive.service import UnitSection
 from app.bpm.errors import Forbidden, FormRejected, NotFound
 from app.bpm.forms.signature import NotASignature, clean_png
-from app.bpm.instances import get_instance, may_view
-from app.bpm.models import ProcessInstance, User
+from app.bpm.instances import get_instance, visible_ids
+from app.bpm.models import User
 from app.bpm.unit_of_work import transactional
 from app.i18n import translate
 from app.processes.inspection.models import RESULTS, ChecklistItem, Inspection, InspectionResult
@@ -233,11 +233,9 @@ def dump(inspection: Inspection, locale: str) -> dict[str, Any]:
 def unit_section(session: Session, user: User, unit: EquipmentUnit) -> UnitSection:
     """The inspections of the unit that the reader may see, with their findings and sheets."""
     query = select(Inspection).where(Inspection.unit_id == unit.id).order_by(Inspection.id.desc())
-    rows = []
-    for inspection in session.scalars(query).unique():
-        process = session.get(ProcessInstance, inspection.instance_id)
-        if process is not None and may_view(user, process):
-            rows.append(inspection)
+    found = list(session.scalars(query).unique())
+    visible = visible_ids(session, user, [r.instance_id for r in found])
+    rows = [r for r in found if r.instance_id in visible]
     return UnitSection(
         name=INSPECTION_PROCESS,
         template="inspection/_unit_section.html",

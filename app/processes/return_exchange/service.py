@@ -21,7 +21,7 @@ from app.aftersales.policies import can_register_return, may_register_for_branch
 from app.bpm import audit
 from app.bpm.errors import Forbidden, FormRejected
 from app.bpm.forms import FormDefinition, load_form, read_forms_dir, validate_form_data
-from app.bpm.instances import begin_instance, may_view
+from app.bpm.instances import begin_instance, visible_ids
 from app.bpm.models import ProcessInstance, User, utcnow
 from app.bpm.plugins import Choices
 from app.bpm.unit_of_work import transactional
@@ -125,11 +125,9 @@ def register_return(
 def unit_section(session: Session, user: User, unit: EquipmentUnit) -> UnitSection:
     """The returns and exchanges of the unit (R29) that the reader may see."""
     query = select(ReturnCase).where(ReturnCase.unit_id == unit.id).order_by(ReturnCase.id.desc())
-    cases = []
-    for case in session.scalars(query):
-        instance = session.get(ProcessInstance, case.instance_id)
-        if instance is not None and may_view(user, instance):
-            cases.append(case)
+    found = list(session.scalars(query))
+    visible = visible_ids(session, user, [r.instance_id for r in found])
+    cases = [r for r in found if r.instance_id in visible]
     branches = {b.id: b for b in session.scalars(select(Branch))}
     api = [
         {

@@ -12,7 +12,7 @@ from app.aftersales.archive.models import Customer, EquipmentUnit
 from app.aftersales.archive.service import UnitSection
 from app.bpm.errors import NotFound
 from app.bpm.forms.signature import NotASignature, clean_png
-from app.bpm.instances import get_instance, may_view
+from app.bpm.instances import get_instance, visible_ids
 from app.bpm.models import ProcessInstance, User
 from app.processes.training.models import TrainingRecord
 from app.processes.training.plugin import TRAINING_PROCESS
@@ -52,11 +52,9 @@ def unit_section(session: Session, user: User, unit: EquipmentUnit) -> UnitSecti
         .where(TrainingRecord.customer_id == unit.customer_id)
         .order_by(TrainingRecord.held_on.desc(), TrainingRecord.id.desc())
     )
-    records = []
-    for record in session.scalars(query):
-        instance = session.get(ProcessInstance, record.instance_id)
-        if instance is not None and may_view(user, instance):
-            records.append(record)
+    found = list(session.scalars(query))
+    visible = visible_ids(session, user, [r.instance_id for r in found])
+    records = [r for r in found if r.instance_id in visible]
     api = [
         {
             "instance_id": r.instance_id,
