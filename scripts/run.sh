@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Run Shouhou with demo data on SQLite: set up, migrate, deploy the diagrams, load the demo
-# organisation, start the worker in the background and the web UI on http://127.0.0.1:5000.
+# Run Shouhou with demo data on SQLite: set up, migrate, load the demo organisation, deploy the
+# diagrams, start the worker in the background and the web UI on http://127.0.0.1:5000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export FLASK_APP=app
 .venv/bin/flask db upgrade
+.venv/bin/flask seed-demo  # before deploying: a diagram's lanes must name groups that exist
 .venv/bin/flask deploy
-.venv/bin/flask seed-demo
 .venv/bin/flask worker &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT

@@ -11,24 +11,32 @@ from selenium import webdriver
 from sqlalchemy.orm import Session
 
 from app.bpm.db import db
-from harness.apps import build_app, drop_postgres_database, postgres_database
+from harness.apps import PreparedDatabases, build_app, drop_postgres_database, postgres_database
 from harness.browser import chromium
 from harness.servers import LiveServer
 
 
+@pytest.fixture(scope="session")
+def prepared_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreparedDatabases]:
+    databases = PreparedDatabases(tmp_path_factory.mktemp("templates"))
+    yield databases
+    databases.drop()
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prepared_databases: PreparedDatabases
+) -> Iterator[str]:
+    """A module's own database, migrated, with the demo organisation and the diagrams."""
+    url = prepared_databases.copy(request.param, tmp_path_factory.mktemp("db"))
+    yield url
     if request.param == "postgres":
-        url = postgres_database()
-        yield url
         drop_postgres_database(url)
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
 @pytest.fixture(scope="module")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    application = build_app(database_url, tmp_path_factory.mktemp("app"))
+    application = build_app(database_url, tmp_path_factory.mktemp("app"), prepared=True)
     yield application
     application.extensions["shouhou_db"].engine.dispose()
 
@@ -81,3 +89,18 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
     driver = chromium(tmp_path_factory.mktemp("chromium"))
     yield driver
     driver.quit()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests drive pages over SQLite only: what they add is the page and the browser,
+    while every service and API path under them runs on PostgreSQL too in the API tests (and
+    the concurrency and multi-process tests run on PostgreSQL alone)."""
+    kept, dropped = [], []
+    for item in items:
+        on_postgres = (
+            getattr(item, "callspec", None) is not None and item.callspec.params.get("database_url") == "postgres"
+        )
+        (dropped if on_postgres and item.get_closest_marker("browser") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -74,6 +74,8 @@ def test_login_complete_register_and_see_it_in_history(browser: webdriver.Chrome
     assert "shouhou-active" in active.get_attribute("class")
     waiting = browser.find_element(By.CSS_SELECTOR, 'g.djs-element[data-element-id="contact_overdue"]')
     assert "shouhou-waiting" in waiting.get_attribute("class")
+    lane = browser.find_element(By.CSS_SELECTOR, 'g.djs-element[data-element-id="after_sales"]')
+    assert "售后服务部" in lane.text and "after_sales" not in lane.text  # the lane by its group's name
 
     click_and_wait(browser, By.ID, "switch-language")
     assert "Current tasks" in browser.page_source

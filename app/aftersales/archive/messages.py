@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "equipment.not_accepted": {"zh_CN": "未验收（质保期未起算）", "en": "Not accepted yet (no warranty running)"},
     "archive.cadence.every": {"zh_CN": "每 {parts}", "en": "every {parts}"},
     "archive.cadence.years": {"zh_CN": "{n} 年", "en": "{n} years"},
     "archive.cadence.months": {"zh_CN": "{n} 个月", "en": "{n} months"},

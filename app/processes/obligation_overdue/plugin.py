@@ -68,4 +68,7 @@ def overdue_plugin() -> ProcessPlugin[StepContext]:
         row_label=row_label,
         before_complete={"handle_overdue_desk": check_action, "handle_overdue_leads": check_action},
         data_values={"obligation_kind": "obligation.kind."},
+        # only the obligations' calendar starts it (with what was promised, for whom, by when)
+        intake_endpoint="obligations.obligations_page",
+        intake_label="overdue.started_by_calendar",
     )

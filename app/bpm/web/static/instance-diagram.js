@@ -1,5 +1,6 @@
 // Draw the instance's diagram (bpmn-js, served by the product) and mark what happened:
-// done user tasks (with how long they took), open tasks and waiting timers.
+// done user tasks (with how long they took), open tasks and waiting timers. A lane named by a
+// group's id is shown with the group's name in the reader's language.
 (function () {
   var holder = document.getElementById("diagram");
   if (!holder || !window.BpmnJS) { return; }
@@ -12,9 +13,21 @@
     return (seconds / 86400).toFixed(1) + " d";
   }
 
+  function laneNames(xml) {
+    var names = JSON.parse(holder.getAttribute("data-group-names") || "{}");
+    var doc = new DOMParser().parseFromString(xml, "application/xml");
+    if (doc.getElementsByTagName("parsererror").length) { return xml; }
+    var lanes = doc.getElementsByTagNameNS("http://www.omg.org/spec/BPMN/20100524/MODEL", "lane");
+    for (var i = 0; i < lanes.length; i += 1) {
+      var name = lanes[i].getAttribute("name");
+      if (name && Object.prototype.hasOwnProperty.call(names, name)) { lanes[i].setAttribute("name", names[name]); }
+    }
+    return new XMLSerializer().serializeToString(doc);
+  }
+
   fetch(holder.getAttribute("data-xml-url"), { credentials: "same-origin" })
     .then(function (response) { return response.text(); })
-    .then(function (xml) { return viewer.importXML(xml); })
+    .then(function (xml) { return viewer.importXML(laneNames(xml)); })
     .then(function () {
       var canvas = viewer.get("canvas");
       var overlays = viewer.get("overlays");
