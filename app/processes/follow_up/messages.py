@@ -18,6 +18,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "follow_up.model": {"zh_CN": "设备型号", "en": "Equipment model"},
     "follow_up.finding": {"zh_CN": "意见与发现", "en": "What was found or heard"},
     "follow_up.add_finding": {"zh_CN": "添加走访发现", "en": "Add the finding"},
+    "follow_up.finding_removed": {"zh_CN": "走访发现已删除。", "en": "Finding removed."},
     "follow_up.finding_added": {"zh_CN": "已添加走访发现。", "en": "Finding added."},
     "follow_up.remove": {"zh_CN": "删除", "en": "Remove"},
     "follow_up.no_findings": {"zh_CN": "尚无走访发现。", "en": "No findings yet."},

@@ -27,7 +27,12 @@ from app.processes.follow_up.service import (
 )
 
 USER_TASK = "userTask"
-REQUIRES = {"plan_follow_up": USER_TASK, "phone_follow_up": USER_TASK, "record_visit": USER_TASK}
+REQUIRES = {
+    "start_follow_up": "startEvent",
+    "plan_follow_up": USER_TASK,
+    "phone_follow_up": USER_TASK,
+    "record_visit": USER_TASK,
+}
 ATTEND_WITHIN = timedelta(hours=24)  # 一旦出现质量问题，24 小时内到位
 
 
@@ -62,6 +67,20 @@ def plan_choices(step: FollowUpStep) -> Choices:
             for u in units(step.session, customer_id, _known(step, "unit_id"))
         ],
     }
+
+
+def preselect(step: FollowUpStep) -> None:
+    """Started by the calendar with `customer_id` (and `unit_id`): the plan form's customer and
+    unit fields (whose options are codes and serials) show them as chosen."""
+    known_customer, known_unit = _known(step, "customer_id"), _known(step, "unit_id")
+    if known_customer is not None and not step.data.get("customer"):
+        found = customers(step.session, known_customer)
+        if found:
+            step.data["customer"] = found[0].code
+    if known_unit is not None and not step.data.get("unit"):
+        found_units = units(step.session, None, known_unit)
+        if found_units:
+            step.data["unit"] = found_units[0].serial
 
 
 def check_plan(step: FollowUpStep) -> None:
@@ -196,6 +215,7 @@ def follow_up_plugin() -> ProcessPlugin[FollowUpStep]:
         data_labels=DATA_LABELS,
         data_values={"mode": "follow_up.mode."},
         choices={"plan_follow_up": plan_choices},
+        after_passing={"start_follow_up": preselect},
         before_complete={
             "plan_follow_up": check_plan,
             "phone_follow_up": record_phone,

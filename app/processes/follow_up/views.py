@@ -3,16 +3,18 @@ what was typed when something is wrong), and the key customers' yearly visit rep
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from werkzeug.wrappers import Response as WerkzeugResponse
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from app.bpm import tasks
 from app.bpm.db import db
 from app.bpm.errors import FormRejected, ServiceError
+from app.bpm.forms.views import coerce_html_form
 from app.bpm.web.locale import current_locale
-from app.bpm.web.views import _t, _user, login_required
+from app.bpm.web.views import _render_task, _t, _tz, _user, login_required
 from app.processes.follow_up import service as follow_ups
 
 follow_up_web = Blueprint("follow_up", __name__, template_folder="templates")
@@ -21,6 +23,35 @@ follow_up_web = Blueprint("follow_up", __name__, template_folder="templates")
 def _back() -> str:
     back = request.form.get("back") or ""
     return back if back.startswith("/") and not back.startswith("//") else ""
+
+
+@dataclass(frozen=True)
+class TypedFinding:
+    """A refused finding posted from beside its task: shown again there (_findings.html)."""
+
+    typed: dict[str, str]
+    errors: dict[str, list[str]]
+
+
+def _task_id() -> str:
+    return str(request.form.get("task_id") or "")
+
+
+def _task_typed(task_id: str) -> dict[str, Any]:
+    """The task form's fields posted with the finding (its buttons post the task's form)."""
+    form = tasks.task_form(db.session(), _user(), task_id)
+    return coerce_html_form(form, request.form.to_dict(flat=False), _tz()) if form else {}
+
+
+def _back_to_task(task_id: str, typed_task: dict[str, Any], message: str) -> Any:
+    """What was typed in the task's form kept as its draft, and the task page again."""
+    try:
+        tasks.save_draft(db.session(), _user(), task_id, typed_task, current_locale())
+    except FormRejected as err:
+        flash(_t("form.has_errors"), "error")
+        return _render_task(task_id, values=typed_task, errors=err.errors)
+    flash(_t(message), "success")
+    return redirect(url_for("web.task_page", task_id=task_id))
 
 
 def _findings_page(instance_id: int, typed: dict[str, str], errors: dict[str, list[str]], status: int) -> Any:
@@ -50,20 +81,32 @@ def findings_page(instance_id: int) -> Any:
 @login_required
 def add_finding(instance_id: int) -> Any:
     typed = {key: str(request.form.get(key, "")) for key in ("department", "model", "text")}
+    task_id = _task_id()
+    typed_task = _task_typed(task_id) if task_id else {}
     try:
         follow_ups.add_finding(
             db.session(), _user(), instance_id, typed["department"], typed["model"], typed["text"], current_locale()
         )
     except FormRejected as err:
+        if task_id:  # beside the task: the task page again, with everything typed on it
+            g.follow_up_finding = TypedFinding(typed, err.errors)
+            flash(_t("form.has_errors"), "error")
+            return _render_task(task_id, values=typed_task, status=400)
         return _findings_page(instance_id, typed, err.errors, 400)
+    if task_id:
+        return _back_to_task(task_id, typed_task, "follow_up.finding_added")
     flash(_t("follow_up.finding_added"), "success")
     return redirect(_back() or url_for("follow_up.findings_page", instance_id=instance_id))
 
 
 @follow_up_web.post("/follow-ups/<int:instance_id>/findings/<int:finding_id>/delete")
 @login_required
-def remove_finding(instance_id: int, finding_id: int) -> WerkzeugResponse:
+def remove_finding(instance_id: int, finding_id: int) -> Any:
+    task_id = _task_id()
+    typed_task = _task_typed(task_id) if task_id else {}
     follow_ups.remove_finding(db.session(), _user(), instance_id, finding_id)
+    if task_id:
+        return _back_to_task(task_id, typed_task, "follow_up.finding_removed")
     return redirect(_back() or url_for("follow_up.findings_page", instance_id=instance_id))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.aftersales.service_requests import RequestOpening, open_service_request
+from app.bpm.case_facts import office_tz
 from app.bpm.errors import FormRejected
 from app.bpm.forms import signature as signature_png
 from app.bpm.models import Group, User
@@ -25,12 +26,12 @@ from app.processes.inspection.service import (
     label,
     may_fill,
     open_inspection,
-    unit_by_serial,
     units_to_inspect,
 )
 
 USER_TASK, END_EVENT, THROW_EVENT = "userTask", "endEvent", "intermediateThrowEvent"
 REQUIRES = {
+    "start_inspection": "startEvent",
     "schedule_inspection": USER_TASK,
     "perform_inspection": USER_TASK,
     "sign_feedback_sheet": USER_TASK,
@@ -62,17 +63,31 @@ def _unit_id(step: StepContext) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _today(step: StepContext) -> date:
+    return step.now.astimezone(office_tz()).date()
+
+
 def _engineers(step: StepContext) -> list[User]:
     query = select(User).join(User.groups).where(Group.id == "engineers", User.active).order_by(User.username)
     return list(step.session.scalars(query))
 
 
 def schedule_choices(step: InspectionStep) -> Choices:
-    units = units_to_inspect(step.session, _unit_id(step))
+    units = units_to_inspect(step.session, _unit_id(step), _today(step))
     return {
         "unit": [(u.serial, f"{u.serial} · {u.model.name} · {u.customer.name}") for u in units],
         "engineer": [(u.username, u.display_name or u.username) for u in _engineers(step)],
     }
+
+
+def preselect_unit(step: InspectionStep) -> None:
+    """Started by the calendar with `unit_id`: the schedule form's unit field (whose options are
+    serials) shows that unit as chosen."""
+    known = _unit_id(step)
+    if known is not None and not step.data.get("unit"):
+        found = units_to_inspect(step.session, known, _today(step))
+        if found:
+            step.data["unit"] = found[0].serial
 
 
 def check_schedule(step: InspectionStep) -> None:
@@ -80,11 +95,11 @@ def check_schedule(step: InspectionStep) -> None:
     with the unit's checklist."""
     errors: dict[str, list[str]] = {}
     serial = str(step.data.get("unit") or "")
-    unit = unit_by_serial(step.session, serial) if serial else None
     known = _unit_id(step)
+    offered = {u.serial: u for u in units_to_inspect(step.session, known, _today(step))}
+    unit = offered.get(serial) if serial else None  # a unit not offered (not accepted, out of maintenance) is refused
     if unit is None and known is not None and not serial:
-        units = units_to_inspect(step.session, known)
-        unit = units[0] if units else None
+        unit = next(iter(offered.values()), None)
     if unit is None or (known is not None and unit.id != known):
         errors["unit"] = [translate("inspection.error.unit", step.locale)]
     engineers = {u.username: u for u in _engineers(step)}
@@ -200,6 +215,11 @@ def work_context(step: InspectionStep) -> WorkContext | None:
         (translate("inspection.planned_on", step.locale), planned),
         (translate("inspection.request_number", step.locale), inspection.request_number or ""),
         (translate("inspection.status", step.locale), translate(f"inspection.status.{inspection.status}", step.locale)),
+        # what the sheet says, for whoever signs or files it (file_feedback_sheet asks if it is complete)
+        (translate("inspection.findings", step.locale), inspection.findings or ""),
+        (translate("inspection.signer", step.locale), inspection.signer_name or ""),
+        (translate("inspection.customer_opinion", step.locale), inspection.customer_opinion or ""),
+        (translate("inspection.refusal_reason", step.locale), inspection.refusal_reason or ""),
     ]
     editable = step.element_id == "perform_inspection" and step.user is not None and may_fill(step.user, inspection)
     return WorkContext(
@@ -243,5 +263,5 @@ def inspection_plugin() -> ProcessPlugin[InspectionStep]:
             "sign_feedback_sheet": take_signed_sheet,
             "file_feedback_sheet": check_filing,
         },
-        after_passing={"sheet_filed": file_sheet, "end_not_signed": not_signed},
+        after_passing={"start_inspection": preselect_unit, "sheet_filed": file_sheet, "end_not_signed": not_signed},
     )

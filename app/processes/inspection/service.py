@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.archive.models import EquipmentModel, EquipmentUnit
 from app.aftersales.archive.service import UnitSection
+from app.aftersales.rules.warranty import coverage
 from app.bpm.errors import Forbidden, FormRejected, NotFound
 from app.bpm.forms.signature import NotASignature, clean_png
 from app.bpm.instances import get_instance, visible_ids
@@ -24,6 +25,7 @@ from app.processes.inspection.models import RESULTS, ChecklistItem, Inspection, 
 
 INSPECTION_PROCESS = "inspection"
 NOTE_MAX = 2000
+DEFAULT_MAINTENANCE_YEARS = 2
 
 # The seed's inspection content (巡检内容包括外场设备运行状态、供电线路等): items per kind of
 # equipment, and a model's own items where it has them. code, 中文, English.
@@ -101,12 +103,22 @@ def _fresh_results(session: Session, unit: EquipmentUnit) -> list[InspectionResu
     ]
 
 
-def units_to_inspect(session: Session, unit_id: int | None) -> list[EquipmentUnit]:
-    """The unit the calendar named, or (started by hand) every unit, by serial."""
+def in_maintenance(unit: EquipmentUnit, today: date) -> bool:
+    """Finally accepted and still within its maintenance period (维护期巡检): the contract's
+    years from acceptance (2 without a contract, as the obligations calendar counts them)."""
+    years = unit.contract.maintenance_years if unit.contract else DEFAULT_MAINTENANCE_YEARS
+    end = coverage(unit.accepted_on, 0, years).maintenance_end
+    return unit.accepted_on is not None and end is not None and unit.accepted_on <= today <= end
+
+
+def units_to_inspect(session: Session, unit_id: int | None, today: date) -> list[EquipmentUnit]:
+    """The unit the calendar named, or (started by hand) every unit accepted and within its
+    maintenance period, by serial."""
     query = select(EquipmentUnit).order_by(EquipmentUnit.serial)
     if unit_id is not None:
-        query = query.where(EquipmentUnit.id == unit_id)
-    return list(session.scalars(query).unique())
+        return list(session.scalars(query.where(EquipmentUnit.id == unit_id)).unique())
+    query = query.where(EquipmentUnit.accepted_on.is_not(None), EquipmentUnit.accepted_on <= today)
+    return [u for u in session.scalars(query).unique() if in_maintenance(u, today)]
 
 
 def unit_by_serial(session: Session, serial: str) -> EquipmentUnit | None:

@@ -28,16 +28,21 @@ def test_visit_a_key_customer_and_have_the_report_approved(browser: webdriver.Ch
     assert "任务已完成" in browser.page_source
 
     open_task(browser, base, instance_id, "重点客户走访记录")
-    click_and_wait(browser, By.ID, "add-finding")  # nothing chosen: refused beside the fields
+    browser.execute_script("arguments[0].value = '2026-10-15'", browser.find_element(By.ID, "input-visited_on"))
+    browser.find_element(By.ID, "input-visitors").send_keys("售后服务部1")
+    browser.find_element(By.ID, "input-met_persons").send_keys("财务科刘科长")
+    click_and_wait(browser, By.ID, "add-finding")  # nothing chosen: refused beside the fields, on the task page
     assert browser.find_elements(By.CSS_SELECTOR, "#finding-form .field-error")
+    assert browser.find_element(By.ID, "complete-task")  # the task's form is still there ...
+    assert browser.find_element(By.ID, "input-visitors").get_attribute("value") == "售后服务部1"  # ... as typed
     Select(browser.find_element(By.ID, "finding-department")).select_by_visible_text("财务科")
     Select(browser.find_element(By.ID, "finding-model")).select_by_visible_text("黑白激光打印机 LP-800")
     browser.find_element(By.ID, "finding-text").send_keys("打印机噪音偏大")
     click_and_wait(browser, By.ID, "add-finding")
     assert "打印机噪音偏大" in browser.find_element(By.ID, "visit-findings").text and "/tasks/" in browser.current_url
-    browser.execute_script("arguments[0].value = '2026-10-15'", browser.find_element(By.ID, "input-visited_on"))
-    browser.find_element(By.ID, "input-visitors").send_keys("售后服务部1")
-    browser.find_element(By.ID, "input-met_persons").send_keys("财务科刘科长")
+    # what was typed in the task's form came back with it (kept as the task's draft)
+    assert browser.find_element(By.ID, "input-visited_on").get_attribute("value") == "2026-10-15"
+    assert browser.find_element(By.ID, "input-met_persons").get_attribute("value") == "财务科刘科长"
     click_and_wait(browser, By.ID, "complete-task")
     assert "任务已完成" in browser.page_source
 

@@ -35,6 +35,8 @@ def test_phone_follow_up_started_by_the_calendar(session: Session) -> None:
     task = open_task(session, instance.id, "plan_follow_up")
     view = tasks.task_view(session, desk, task.id, "zh_CN")
     assert view.data["mode"] == "phone"  # the form shows the calendar's mode
+    # ... and its customer and unit as chosen: the options' values (code, serial), not the ids
+    assert (view.data["customer"], view.data["unit"]) == (unit.customer.code, unit.serial)
     assert [v for v, _ in view.choices["unit"]] == [unit.serial] and len(view.choices["customer"]) == 1
     tasks.complete(session, desk, task.id, {"mode": "phone"}, "zh_CN", now=AT)  # the calendar's customer and unit
     follow_up = follow_ups.follow_up_for_instance(session, instance.id)

@@ -45,12 +45,18 @@ def test_inspect_a_unit_find_a_fault_and_have_the_sheet_signed(
     for row in rows:
         row.find_element(By.CSS_SELECTOR, 'input[value="ok"]').click()
     browser.find_element(By.CSS_SELECTOR, '#item-power_line input[value="fault"]').click()
-    click_and_wait(browser, By.ID, "save-checklist")  # a fault without its note: refused on its own page
+    browser.find_element(By.ID, "input-findings").clear()
+    browser.find_element(By.ID, "input-findings").send_keys("东门供电线路接头松动")
+    click_and_wait(browser, By.ID, "save-checklist")  # a fault without its note: refused beside it, on the task
     assert "故障项目请填写说明" in browser.find_element(By.ID, "item-power_line").text
+    assert browser.find_element(By.ID, "complete-task")  # the task page itself, its form there
+    assert browser.find_element(By.ID, "input-findings").get_attribute("value") == "东门供电线路接头松动"
+    assert browser.find_element(By.CSS_SELECTOR, '#item-power_line input[value="fault"]').is_selected()
     browser.find_element(By.ID, "note-power_line").send_keys("东门接线盒接头松动")
     click_and_wait(browser, By.ID, "save-checklist")
     assert "检查表已保存" in browser.page_source and "/tasks/" in browser.current_url
-    browser.find_element(By.ID, "input-findings").send_keys("供电线路接头松动")
+    # the conclusion typed before saving the checklist is kept (the task's draft)
+    assert browser.find_element(By.ID, "input-findings").get_attribute("value") == "东门供电线路接头松动"
     click_and_wait(browser, By.ID, "complete-task")
     assert "任务已完成" in browser.page_source
 
@@ -60,6 +66,7 @@ def test_inspect_a_unit_find_a_fault_and_have_the_sheet_signed(
     browser.find_element(By.CSS_SELECTOR, '#field-customer_signed input[value="true"]').click()
     browser.find_element(By.ID, "input-signer_name").send_keys("赵主任")
     canvas = browser.find_element(By.CSS_SELECTOR, ".signature-pad canvas")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)  # the strokes stay in view
     ActionChains(browser).move_to_element_with_offset(canvas, -150, 0).click_and_hold().move_by_offset(
         60, -30
     ).move_by_offset(60, 50).move_by_offset(80, -40).release().perform()

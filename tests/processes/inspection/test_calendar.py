@@ -35,6 +35,7 @@ def test_started_by_the_calendar_with_its_unit(session: Session) -> None:
     task = open_task(session, instance.id, "schedule_inspection")
     view = tasks.task_view(session, desk, task.id, "zh_CN")
     assert [value for value, _label in view.choices["unit"]] == [unit.serial]  # only the calendar's unit
+    assert view.data["unit"] == unit.serial  # shown as chosen: the option's value, not the calendar's unit_id
     tasks.complete(session, desk, task.id, {"engineer": "engineers2", "planned_on": "2026-12-05"}, "zh_CN", now=AT)
     inspection = inspections.inspection_for_instance(session, instance.id)
     assert inspection is not None and inspection.unit_id == unit.id and inspection.engineer is not None

@@ -8,7 +8,11 @@ import base64
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
+from app.aftersales.archive.models import EquipmentUnit
+from app.bpm.db import db
 from app.bpm.forms.signature import DATA_URL_PREFIX
 from harness.http_client import call, login
 from harness.pdf import pdf_images, pdf_text
@@ -96,6 +100,19 @@ def test_no_fault_the_signed_sheet_is_filed(base: str) -> None:
     }
     assert complete(base, engineer, instance_id, "sign_feedback_sheet", sign)[0] == 200
     desk = login(base, "after_sales1")
+    # what 信息单完整，已有客户负责人签字？ asks about is beside the filing task: signer, opinion,
+    # conclusion, and the drawn signature served to whoever may see the instance
+    desk_web = WebClient(base)
+    desk_web.login("after_sales1")
+    status, page = desk_web.get(f"/tasks/{task_of(base, desk, instance_id, 'file_feedback_sheet')['id']}")
+    facts = page[page.index('id="case-facts"') :]
+    assert status == 200 and "张主任" in facts and "满意" in facts and "运行正常" in facts
+    assert f'src="/inspections/{instance_id}/signature.png"' in page
+    with desk_web.opener.open(f"{base}/inspections/{instance_id}/signature.png", timeout=60) as response:
+        assert response.headers["Content-Type"] == "image/png" and response.read().startswith(b"\x89PNG")
+    stranger = WebClient(base)
+    stranger.login("production1")
+    assert stranger.get(f"/inspections/{instance_id}/signature.png")[0] == 404  # may not see the instance
     status, body = complete(base, desk, instance_id, "file_feedback_sheet", {"sheet_complete": True})
     assert status == 400 and "archive_number" in body["errors"]
     status, body = complete(
@@ -154,3 +171,24 @@ def test_a_fault_opens_a_service_request_and_an_incomplete_or_refused_sheet_is_n
         inspection["status"] == "unsigned" and inspection["filed_at"] is None and inspection["archive_number"] is None
     )
     assert inspection["service_request"]["number"] == number
+
+
+def test_only_accepted_units_within_their_maintenance_period_are_offered(app: Flask, base: str) -> None:
+    with app.app_context():
+        session = db.session()
+        gate = session.scalars(select(EquipmentUnit).where(EquipmentUnit.serial == "SN-GATE-0005")).one()
+        session.add(EquipmentUnit(serial="SN-GATE-0099", model=gate.model, customer=gate.customer, accepted_on=None))
+        session.commit()
+    desk = login(base, "after_sales1")
+    _, started = call(base, "POST", f"{API}/process-instances", {"process_id": "inspection"}, token=desk)
+    instance_id = int(started["id"])
+    task = task_of(base, desk, instance_id, "schedule_inspection")
+    _, described = call(base, "GET", f"{API}/tasks/{task['id']}", token=desk)
+    offered = described["form"]["schema"]["properties"]["unit"]["enum"]
+    assert "SN-GATE-0005" in offered and "SN-LP800-0006" in offered  # accepted, within maintenance
+    assert "SN-GATE-0099" not in offered  # never accepted
+    assert "SN-C3000-0001" not in offered  # accepted 2022-04-10, two years' maintenance: over
+    for serial in ("SN-GATE-0099", "SN-C3000-0001"):  # posted anyway: refused beside the field
+        data = {"unit": serial, "engineer": "engineers1", "planned_on": "2026-12-03"}
+        status, body = complete(base, desk, instance_id, "schedule_inspection", data)
+        assert status == 400 and "unit" in body["errors"], body
