@@ -10,12 +10,13 @@ deploy, naming it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.aftersales.archive.acceptance import accept_unit, check_not_accepted
 from app.aftersales.archive.models import EquipmentUnit
@@ -23,12 +24,13 @@ from app.bpm.case_facts import office_tz
 from app.bpm.errors import Conflict, FormRejected, NotFound, ServiceError
 from app.bpm.forms import signature as signature_png
 from app.bpm.models import ProcessInstance
-from app.bpm.plugins import Choices, Fact, ProcessPlugin, StepContext, WorkContext
+from app.bpm.plugins import Choices, Fact, ProcessPlugin, RowDeadline, StepContext, WorkContext
 from app.i18n import translate
 from app.processes.delivery_acceptance.models import PROBLEMS, Delivery, DeliveryCheck, Replacement
 from app.processes.delivery_acceptance.service import (
     DELIVERY_PROCESS,
     delivery_for_instance,
+    open_replacement_deadlines,
     units_awaiting_acceptance,
 )
 
@@ -162,6 +164,13 @@ def row_label(data: Mapping[str, Any]) -> str:
     return " · ".join(str(data[key]) for key in ("serial", "customer") if data.get(key))
 
 
+def row_deadlines(session: Session, instance_ids: Sequence[int], now: datetime, locale: str) -> dict[int, RowDeadline]:
+    """The replacement still owed is due by its 补货/更换限期: the 补货、更换货物 task's
+    deadline on the worklist (shown and sorted by it)."""
+    label = translate("delivery.replacement_due", locale)
+    return {iid: RowDeadline(label, due) for iid, due in open_replacement_deadlines(session, instance_ids).items()}
+
+
 # -- choices ---------------------------------------------------------------------------------
 
 
@@ -205,6 +214,28 @@ def check_replacement_due(step: DeliveryStep) -> None:
     if due is None or due <= step.now:
         raise FormRejected({"replacement_due": [_t(step, "delivery.error.due_in_past")]})
     step.data["replacement_due"] = due.astimezone(UTC).isoformat()
+
+
+# What a failed goods check found, as the on-site record's problem types
+_GOODS_PROBLEMS = {"quantity_ok": "shortage", "quality_ok": "defect", "undamaged": "damage"}
+
+
+def draft_site_record_from_packaging(step: DeliveryStep) -> None:
+    """Packaging not intact: the on-site record starts from what the check wrote (the person
+    recording ticks whether it was opened or damaged)."""
+    if step.data.get("packaging_intact") is False:
+        step.data["site_record"] = str(step.data.get("packaging_findings") or "")
+        if step.instance.data.get("problems"):  # an earlier round's, not this one's
+            step.data["problems"] = []
+
+
+def draft_site_record_from_goods(step: DeliveryStep) -> None:
+    """Shortage, defects or damage ticked: the on-site record starts with those problem types
+    and the check's findings."""
+    problems = [problem for flag, problem in _GOODS_PROBLEMS.items() if step.data.get(flag) is False]
+    if problems:
+        step.data["site_record"] = str(step.data.get("goods_findings") or "")
+        step.data["problems"] = problems
 
 
 def check_all_tested(step: DeliveryStep) -> None:
@@ -345,6 +376,7 @@ DATA_LABELS = {
     "model": "delivery.model",
     "customer": "delivery.customer",
     "customer_id": "delivery.customer_code",
+    "accepted_on": "delivery.accepted_on",  # the archive's unit_accepted event
 }
 
 
@@ -355,10 +387,13 @@ def delivery_plugin() -> ProcessPlugin[DeliveryStep]:
         case=delivery_case,
         work_context=work_context,
         row_label=row_label,
+        row_deadlines=row_deadlines,
         data_labels=DATA_LABELS,
         choices={"contact_purchaser": unit_choices},
         before_complete={
             "contact_purchaser": check_unit,
+            "check_packaging": draft_site_record_from_packaging,
+            "check_goods": draft_site_record_from_goods,
             "record_on_site": check_replacement_due,
             "install_and_commission": check_all_tested,
             "sign_acceptance": take_signed_form,
