@@ -10,13 +10,12 @@ deploy, naming it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.aftersales.archive.acceptance import accept_unit, check_not_accepted
 from app.aftersales.archive.models import EquipmentUnit
@@ -24,13 +23,12 @@ from app.bpm.case_facts import office_tz
 from app.bpm.errors import Conflict, FormRejected, NotFound, ServiceError
 from app.bpm.forms import signature as signature_png
 from app.bpm.models import ProcessInstance
-from app.bpm.plugins import Choices, Fact, ProcessPlugin, RowDeadline, StepContext, WorkContext
+from app.bpm.plugins import Choices, Fact, ProcessPlugin, StepContext, WorkContext
 from app.i18n import translate
 from app.processes.delivery_acceptance.models import PROBLEMS, Delivery, DeliveryCheck, Replacement
 from app.processes.delivery_acceptance.service import (
     DELIVERY_PROCESS,
     delivery_for_instance,
-    open_replacement_deadlines,
     units_awaiting_acceptance,
 )
 
@@ -162,13 +160,6 @@ def work_context(step: DeliveryStep) -> WorkContext | None:
 
 def row_label(data: Mapping[str, Any]) -> str:
     return " · ".join(str(data[key]) for key in ("serial", "customer") if data.get(key))
-
-
-def row_deadlines(session: Session, instance_ids: Sequence[int], now: datetime, locale: str) -> dict[int, RowDeadline]:
-    """The replacement still owed is due by its 补货/更换限期: the 补货、更换货物 task's
-    deadline on the worklist (shown and sorted by it)."""
-    label = translate("delivery.replacement_due", locale)
-    return {iid: RowDeadline(label, due) for iid, due in open_replacement_deadlines(session, instance_ids).items()}
 
 
 # -- choices ---------------------------------------------------------------------------------
@@ -387,7 +378,6 @@ def delivery_plugin() -> ProcessPlugin[DeliveryStep]:
         case=delivery_case,
         work_context=work_context,
         row_label=row_label,
-        row_deadlines=row_deadlines,
         data_labels=DATA_LABELS,
         choices={"contact_purchaser": unit_choices},
         before_complete={

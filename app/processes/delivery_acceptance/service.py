@@ -5,11 +5,10 @@ these is in plugin.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from app.aftersales.archive.models import EquipmentUnit
@@ -22,7 +21,7 @@ from app.bpm.instances import begin_instance, get_instance, may_view
 from app.bpm.models import ProcessInstance, User, utcnow
 from app.bpm.policies import can_start
 from app.bpm.unit_of_work import transactional
-from app.processes.delivery_acceptance.models import Delivery, Replacement
+from app.processes.delivery_acceptance.models import Delivery
 
 DELIVERY_PROCESS = "delivery_acceptance"
 SIGNERS = ("acceptor", "head")  # 验收人, 单位负责人
@@ -31,22 +30,6 @@ CHOICES_LIMIT = 200
 
 def delivery_for_instance(session: Session, instance_id: int) -> Delivery | None:
     return session.scalars(select(Delivery).where(Delivery.instance_id == instance_id)).first()
-
-
-def open_replacement_deadlines(session: Session, instance_ids: Sequence[int]) -> dict[int, datetime]:
-    """The deadline of each delivery's replacement still owed (its 补货/更换限期), by instance
-    id, for a batch of instances in one query."""
-    query = (
-        select(Delivery.instance_id, func.min(Replacement.due_at))
-        .join(Replacement, Replacement.delivery_id == Delivery.id)
-        .where(Delivery.instance_id.in_(instance_ids), Replacement.done_at.is_(None))
-        .group_by(Delivery.instance_id)
-    )
-    return {
-        instance_id: due if due.tzinfo is not None else due.replace(tzinfo=UTC)
-        for instance_id, due in session.execute(query)
-        if due is not None
-    }
 
 
 def units_awaiting_acceptance(session: Session, keep: int | None = None) -> list[EquipmentUnit]:

@@ -205,9 +205,12 @@ def test_shortage_recorded_replacement_late_escalated(base: str, committed_sessi
     record = {"problems": ["shortage"], "site_record": "缺电源适配器 1 个", "witness": "张科长"}
     done(base, desk, iid, "record_on_site", {**record, "replacement_due": due.isoformat()})
     [replace] = open_tasks(base, desk, iid)
-    assert replace["name"] == "replace_goods"  # due by the replacement deadline, on the worklist
-    assert replace["deadline_label"] == "补货/更换限期"
-    assert datetime.fromisoformat(replace["deadline_at"]) == due
+    assert replace["name"] == "replace_goods"  # the task is due by the replacement deadline (dueFrom)
+    assert datetime.fromisoformat(replace["due_at"]) == due == datetime.fromisoformat(replace["deadline_at"])
+    web = WebClient(base)
+    web.login("after_sales1")
+    status, page = web.get(f"/tasks/{replace['id']}")
+    assert status == 200 and due.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in page
     timers.fire_due(committed_session, now=due - timedelta(minutes=1))  # not yet late
     assert "escalate_replacement" not in [t["name"] for t in open_tasks(base, lead, iid)]
     timers.fire_due(committed_session, now=due + timedelta(minutes=1))  # the deadline passed
