@@ -556,6 +556,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "history.action": {"zh_CN": "操作", "en": "Action"},
     "history.changes": {"zh_CN": "数据变更", "en": "Changes"},
     "history.image": {"zh_CN": "（签名图片）", "en": "(signature image)"},
+    "history.signed": {"zh_CN": "已签字", "en": "Signed"},
     "history.removed": {"zh_CN": "（已删除）", "en": "(removed)"},
     "history.seq": {"zh_CN": "序号", "en": "No."},
     "history.instance": {"zh_CN": "流程实例", "en": "Instance"},

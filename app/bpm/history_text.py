@@ -23,6 +23,7 @@ from app.i18n import MESSAGES, translate
 
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
 IMAGE_PREFIX = "data:image/"
+SIGNATURE_WIDGET = "signature"  # a form field drawn by hand; the history says it was signed
 
 
 def is_image(value: Any) -> bool:
@@ -106,6 +107,8 @@ class DataText:
             return translate("task.yes" if value else "task.no", self.locale)
         if is_image(value):
             return translate("history.image", self.locale)
+        if spec is not None and spec.widget == SIGNATURE_WIDGET:  # where the process keeps the drawing
+            return translate("history.signed", self.locale)
         if isinstance(value, dict):  # as every database orders, without row ids
             return "；".join(self._item(k, value[k]) for k in sorted(value) if self._readable(k, value[k]))
         if isinstance(value, list):
@@ -122,9 +125,14 @@ class DataText:
         return str(value)
 
     def _readable(self, key: str, value: Any) -> bool:
-        """Whether a value has anything to show: not a row id, nor a group of only those."""
+        """Whether a value has anything to show: not a row id, nor a group of only those, nor
+        the bare key of an option a plugin offered (a select without options of its own: its
+        labels depend on the case, which the history does not read)."""
         if isinstance(value, dict):
             return any(self._readable(k, v) for k, v in value.items())
+        spec = self.specs.get(key)
+        if spec is not None and spec.widget == "select" and spec.enum is None and value is not None:
+            return False
         return not is_row_id(key, value)
 
     def _item(self, key: str, value: Any) -> str:

@@ -284,6 +284,7 @@ def _sync_tasks(
                 if known_groups is None:
                     known_groups = set(session.scalars(select(Group.id)))
                 group = named if named in known_groups else group
+        due_at = _instant(instance.data.get(info.due_from)) if info.due_from else None
         row = HumanTask(
             id=task.task_id,
             instance_id=instance.id,
@@ -294,11 +295,22 @@ def _sync_tasks(
             status="ready",
             assignee_id=None,
             created_at=now,
-            due_at=now + due_in if due_in else None,
+            due_at=due_at or (now + due_in if due_in else None),
         )
         step.new_tasks.append(row)
         still_open.append(row)
     return still_open
+
+
+def _instant(value: Any) -> datetime | None:
+    """An instant kept in the data (ISO 8601 with its offset), for `dueFrom`; None otherwise."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def _assign_from_data(

@@ -55,6 +55,9 @@ class UserTaskInfo:
     # (a lane whose group depends on the case); the lane's own group when the field is unset
     # or names no group.
     group_from: str | None = None
+    # spiffworkflow:property `dueFrom`: the data field holding the instant the task is due by
+    # (a deadline agreed in an earlier step); `dueIn` when the field is unset or not an instant.
+    due_from: str | None = None
     kind: str = "userTask"  # or task / manualTask: done when marked done, no input
     # For a user task without a form file: the form generated from the Camunda form fields
     # declared on it, or from the variables the diagram's conditions and scripts read.
@@ -671,6 +674,7 @@ def _user_tasks(
                 title_en=props.get("title_en"),
                 assignee_from=props.get("assigneeFrom") or assignee_variable(element),
                 group_from=props.get("groupFrom") or None,
+                due_from=props.get("dueFrom") or None,
                 kind=kind,
                 generated_form=generated,
             )

@@ -207,6 +207,28 @@ def check_replacement_due(step: DeliveryStep) -> None:
     step.data["replacement_due"] = due.astimezone(UTC).isoformat()
 
 
+# What a failed goods check found, as the on-site record's problem types
+_GOODS_PROBLEMS = {"quantity_ok": "shortage", "quality_ok": "defect", "undamaged": "damage"}
+
+
+def draft_site_record_from_packaging(step: DeliveryStep) -> None:
+    """Packaging not intact: the on-site record starts from what the check wrote (the person
+    recording ticks whether it was opened or damaged)."""
+    if step.data.get("packaging_intact") is False:
+        step.data["site_record"] = str(step.data.get("packaging_findings") or "")
+        if step.instance.data.get("problems"):  # an earlier round's, not this one's
+            step.data["problems"] = []
+
+
+def draft_site_record_from_goods(step: DeliveryStep) -> None:
+    """Shortage, defects or damage ticked: the on-site record starts with those problem types
+    and the check's findings."""
+    problems = [problem for flag, problem in _GOODS_PROBLEMS.items() if step.data.get(flag) is False]
+    if problems:
+        step.data["site_record"] = str(step.data.get("goods_findings") or "")
+        step.data["problems"] = problems
+
+
 def check_all_tested(step: DeliveryStep) -> None:
     """R26: the acceptance test comes only after all hardware and software were tested."""
     errors = {
@@ -345,6 +367,7 @@ DATA_LABELS = {
     "model": "delivery.model",
     "customer": "delivery.customer",
     "customer_id": "delivery.customer_code",
+    "accepted_on": "delivery.accepted_on",  # the archive's unit_accepted event
 }
 
 
@@ -359,6 +382,8 @@ def delivery_plugin() -> ProcessPlugin[DeliveryStep]:
         choices={"contact_purchaser": unit_choices},
         before_complete={
             "contact_purchaser": check_unit,
+            "check_packaging": draft_site_record_from_packaging,
+            "check_goods": draft_site_record_from_goods,
             "record_on_site": check_replacement_due,
             "install_and_commission": check_all_tested,
             "sign_acceptance": take_signed_form,

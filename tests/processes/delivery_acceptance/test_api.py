@@ -6,6 +6,7 @@ day); a unit accepted is never accepted twice."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.aftersales.archive.models import EquipmentUnit
-from app.bpm import timers
-from app.bpm.models import utcnow
+from app.bpm import history_text, timers
+from app.bpm.models import AuditEvent, ProcessInstance, utcnow
 from harness.http_client import call, login
 from harness.pdf import pdf_images, pdf_text
 from harness.servers import LiveServer
@@ -68,6 +69,8 @@ def test_packaging_refused_replaced_rechecked_then_accepted_once(base: str, comm
     )  # why, and what they decided
     done(base, desk, iid, "check_packaging", refused)
     assert [t["name"] for t in open_tasks(base, desk, iid)] == ["record_on_site"]
+    status, shown = call(base, "GET", f"{API}/tasks/{task_of(base, desk, iid, 'record_on_site')['id']}", token=desk)
+    assert status == 200 and shown["data"]["site_record"] == "外箱封条已被拆开"  # from the packaging findings
     past = {"problems": ["packaging_opened"], "site_record": "外包装封条拆开，拒收", "witness": "张科长"}
     status, body = complete(base, desk, iid, "record_on_site", {**past, "replacement_due": "2020-01-01T10:00:00+08:00"})
     assert status == 400 and "replacement_due" in body["errors"]  # a deadline lies ahead
@@ -144,6 +147,11 @@ def test_packaging_refused_replaced_rechecked_then_accepted_once(base: str, comm
     assert 'id="start-delivery-for-unit"' not in page  # accepted: no new delivery
     status, page = web.get(f"/instances/{iid}")
     assert status == 200 and f"/deliveries/{delivery['id']}/acceptance.pdf" in page  # the form from the instance
+    # the readable history: signatures as signed, the acceptance day by its name, no bare unit number
+    history = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.index('id="history"') :]))
+    assert "deliveries/" not in history and "验收人签字 : 已签字" in history and "单位负责人签字 : 已签字" in history
+    assert "accepted_on" not in history and f"验收日期（质保期起算） : {today.isoformat()}" in history
+    assert "交付设备" not in history
     for signer in ("acceptor", "head"):
         status, _png = web.get(f"/deliveries/{delivery['id']}/signatures/{signer}.png")
         assert status == 200
@@ -165,6 +173,7 @@ def test_packaging_refused_replaced_rechecked_then_accepted_once(base: str, comm
     ):
         assert shown in text, shown
     assert len(pdf_images(pdf)) == 2  # both drawn signatures, embedded
+    assert text.count("\f") == 1  # one page, its footer on it
     other = WebClient(base)
     other.login("qc1")  # who may not see the delivery sees neither its signatures nor its form
     assert other.get(f"/deliveries/{delivery['id']}/signatures/head.png")[0] == 404
@@ -188,10 +197,20 @@ def test_shortage_recorded_replacement_late_escalated(base: str, committed_sessi
     assert status == 400 and "goods_findings" in body["errors"]  # what is short, in writing
     done(base, desk, iid, "check_goods", {**short, "goods_findings": "装箱单 3 件，实到 2 件"})
     assert [t["name"] for t in open_tasks(base, desk, iid)] == ["record_on_site"]  # R25
+    # the on-site record starts from what the goods check found
+    status, shown = call(base, "GET", f"{API}/tasks/{task_of(base, desk, iid, 'record_on_site')['id']}", token=desk)
+    assert status == 200 and shown["data"]["site_record"] == "装箱单 3 件，实到 2 件"
+    assert shown["data"]["problems"] == ["shortage"]
     due = utcnow() + timedelta(days=2)
     record = {"problems": ["shortage"], "site_record": "缺电源适配器 1 个", "witness": "张科长"}
     done(base, desk, iid, "record_on_site", {**record, "replacement_due": due.isoformat()})
-    assert [t["name"] for t in open_tasks(base, desk, iid)] == ["replace_goods"]
+    [replace] = open_tasks(base, desk, iid)
+    assert replace["name"] == "replace_goods"  # the task is due by the replacement deadline (dueFrom)
+    assert datetime.fromisoformat(replace["due_at"]) == due == datetime.fromisoformat(replace["deadline_at"])
+    web = WebClient(base)
+    web.login("after_sales1")
+    status, page = web.get(f"/tasks/{replace['id']}")
+    assert status == 200 and due.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in page
     timers.fire_due(committed_session, now=due - timedelta(minutes=1))  # not yet late
     assert "escalate_replacement" not in [t["name"] for t in open_tasks(base, lead, iid)]
     timers.fire_due(committed_session, now=due + timedelta(minutes=1))  # the deadline passed
@@ -231,6 +250,13 @@ def test_started_by_hand_the_first_task_picks_a_unit_not_yet_accepted(base: str,
     status, body = complete(base, desk, iid, "contact_purchaser", {"unit_id": accepted, **CONTACT})
     assert status == 400 and "已于" in body["errors"]["unit_id"][0]  # accepted once, never again
     done(base, desk, iid, "contact_purchaser", {"unit_id": unit_id, **CONTACT})
+    # the history leaves out the chosen unit's bare key (its label is the plugin's, per case)
+    row = committed_session.get(ProcessInstance, iid)
+    assert row is not None
+    text = history_text.DataText(row.definition, "zh_CN", ZoneInfo("Asia/Shanghai"))
+    event = AuditEvent(data_before={}, data_after={"unit_id": str(unit_id), "contact_name": "张科长"})
+    assert [(c.label, c.new) for c in text.changes(event)] == [("采购方联系人", "张科长")]
+    committed_session.rollback()
     status, current = call(base, "GET", f"{API}/process-instances/{iid}", token=desk)
     assert status == 200 and current["data"]["customer_id"] == _customer_id  # the data carries both ids
     assert current["data"]["unit_id"] == unit_id

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 def draw(browser: webdriver.Chrome, field: str) -> None:
     canvas = browser.find_element(By.CSS_SELECTOR, f'[data-signature-for="input-{field}"] canvas')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)  # actions do not scroll
     ActionChains(browser).move_to_element_with_offset(canvas, -150, 0).click_and_hold().move_by_offset(
         60, -30
     ).move_by_offset(60, 50).move_by_offset(80, -40).release().perform()

@@ -48,7 +48,9 @@ def test_edit_the_questions_record_a_poor_card_and_open_a_service_request(
     assert "已登记反馈卡" in browser.page_source
     assert browser.find_element(By.ID, "card-version").text == "2"
     assert "评分差" in browser.find_element(By.ID, "card-answers").text
-    instance_id = browser.find_element(By.ID, "process-link").text.lstrip("#")
+    link = browser.find_element(By.ID, "process-link")
+    instance_id = str(link.get_attribute("data-instance-id"))
+    assert link.text == f"流程 #{instance_id}"  # the process named, not a bare number beside the card's
     card_url = browser.current_url
 
     open_task(browser, base, instance_id, "选择跟进方式")

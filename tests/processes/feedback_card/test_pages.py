@@ -24,7 +24,9 @@ def test_pages_read_in_both_languages(base: str, committed_session: Session) -> 
     qset = cards.current_question_set(committed_session)
     ratings = {q.id: 1 for q in qset.questions}
     card = cards.submit_card(
-        committed_session, user(committed_session, "after_sales1"), cards.CardInput(unit.id, "email", ratings, "差")
+        committed_session,
+        user(committed_session, "after_sales1"),
+        cards.CardInput(unit.id, "email", ratings, "差", True, "李主任", "0759-1234567"),
     )
     card_id, unit_id = card.id, unit.id
     committed_session.rollback()
@@ -34,6 +36,13 @@ def test_pages_read_in_both_languages(base: str, committed_session: Session) -> 
     for lang, words in languages:
         status, page = web.get(f"/feedback-cards/{card_id}?lang={lang}")
         assert status == 200 and all(w in page for w in words), page
+        # labelled facts: who to call, the quality problem answered, the process named as such
+        facts = page[page.index('id="card-facts"') : page.index("</dl>")]
+        assert 'class="meta"' in page and "李主任" in facts and "0759-1234567" in facts
+        assert f"#{card_id}</h1>" in page and (">流程 #" in facts if lang == "zh_CN" else ">Process #" in facts)
+        assert ("联系电话" if lang == "zh_CN" else "Contact phone") in facts
+        quality = facts[facts.index('id="card-quality-problem"') :]
+        assert quality.startswith('id="card-quality-problem">' + ("是" if lang == "zh_CN" else "Yes"))
         status, page = web.get("/feedback-cards")
         assert status == 200 and f"#{card_id}" in page
         status, page = web.get(f"/equipment/{unit_id}")
