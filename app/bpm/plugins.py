@@ -96,10 +96,16 @@ ElementHook = Callable[[CaseT], None]
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the main navigation: a web endpoint and the message key of its label."""
+    """A link in the main navigation: a web endpoint and the message key of its label, shown
+    to those `shown_to` says may use the page (everyone signed in when None): nobody is led
+    to a page that only answers 403."""
 
     endpoint: str
     label_key: str
+    shown_to: Callable[[User], bool] | None = None
+
+    def shown(self, user: User) -> bool:
+        return self.shown_to is None or self.shown_to(user)
 
 
 class PluginInvalid(Exception):

@@ -65,7 +65,9 @@ def upgrade() -> None:
         sa.Column("signer_name", sa.String(length=100), nullable=True),
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("signature_png", sa.LargeBinary(), nullable=True),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_training_records_customer_id_customers")),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_training_records_customer_id_customers")
+        ),
         sa.ForeignKeyConstraint(
             ["instance_id"],
             ["process_instances.id"],
@@ -106,8 +108,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["refund_approved_by_id"], ["users.id"], name=op.f("fk_return_cases_refund_approved_by_id_users")
         ),
-        sa.ForeignKeyConstraint(["refund_asked_by_id"], ["users.id"], name=op.f("fk_return_cases_refund_asked_by_id_users")),
-        sa.ForeignKeyConstraint(["unit_id"], ["equipment_units.id"], name=op.f("fk_return_cases_unit_id_equipment_units")),
+        sa.ForeignKeyConstraint(
+            ["refund_asked_by_id"], ["users.id"], name=op.f("fk_return_cases_refund_asked_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["equipment_units.id"], name=op.f("fk_return_cases_unit_id_equipment_units")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_return_cases")),
         sa.UniqueConstraint("instance_id", name=op.f("uq_return_cases_instance_id")),
     )

@@ -375,3 +375,12 @@ def test_a_kinds_rule_is_data_an_admin_changes_and_a_broken_one_is_refused_besid
         "/obligations/rules", {"code": "probe", "rule": json.dumps(PROBE_RULE)}, csrf_from="/obligations/rules"
     )
     assert status == 403
+
+
+def test_the_navigation_leads_only_to_pages_the_reader_may_open(live_server: LiveServer) -> None:
+    reader, outsider = WebClient(live_server.url), WebClient(live_server.url)
+    reader.login("after_sales1")
+    outsider.login("production1")
+    assert 'href="/obligations"' in reader.get("/")[1]
+    status, page = outsider.get("/")
+    assert status == 200 and 'href="/obligations"' not in page and outsider.get("/obligations")[0] == 403

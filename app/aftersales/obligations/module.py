@@ -8,6 +8,7 @@ from app.aftersales.obligations.api import OPENAPI, obligations_api
 from app.aftersales.obligations.messages import MESSAGES
 from app.aftersales.obligations.service import calendar_pass, record_completion, unit_section
 from app.aftersales.obligations.views import obligations_web
+from app.aftersales.policies import can_read_obligations
 from app.bpm.modules import Module, ScheduledPass
 from app.bpm.plugins import NavItem
 
@@ -17,7 +18,7 @@ def obligations_module() -> Module:
         name="obligations",
         web=obligations_web,
         api=obligations_api,
-        nav=(NavItem("obligations.obligations_page", "nav.obligations"),),
+        nav=(NavItem("obligations.obligations_page", "nav.obligations", can_read_obligations),),
         contributes={"openapi": (OPENAPI,), "unit_history": (unit_section,)},
         messages=MESSAGES,
         on_instance_completed=(record_completion,),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.aftersales.policies import can_use_parts
 from app.aftersales.warehouse.api import OPENAPI, warehouse_api
 from app.aftersales.warehouse.views import warehouse_web
 from app.bpm.modules import Module
@@ -13,6 +14,6 @@ def warehouse_module() -> Module:
         name="warehouse",
         web=warehouse_web,
         api=warehouse_api,
-        nav=(NavItem("warehouse.parts_page", "nav.parts"),),
+        nav=(NavItem("warehouse.parts_page", "nav.parts", can_use_parts),),
         contributes={"openapi": (OPENAPI,)},
     )

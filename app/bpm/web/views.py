@@ -101,7 +101,7 @@ def _template_helpers() -> dict[str, Any]:
     return {
         "_": _t,
         "has_message": lambda key: key in MESSAGES,
-        "nav_items": installed().nav,
+        "nav_items": [item for item in installed().nav if user is not None and item.shown(user)],
         "may_deploy": user is not None and can_deploy(user),
         "may_retry": user is not None and can_retry(user),
         "may_lead": user is not None and bool(led_groups(user)),

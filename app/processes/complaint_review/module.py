@@ -4,6 +4,7 @@ come from the shared complaint report (app/aftersales/reports)."""
 
 from __future__ import annotations
 
+from app.aftersales.policies import can_read_reports
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.complaint_review.api import OPENAPI, review_api
@@ -19,7 +20,7 @@ def complaint_review_module() -> Module:
         plugin=review_plugin(),
         web=review_web,
         api=review_api,
-        nav=(NavItem("review.reviews_page", "review.nav"),),
+        nav=(NavItem("review.reviews_page", "review.nav", can_read_reports),),
         messages=MESSAGES,
         contributes={"openapi": (OPENAPI,)},
     )

@@ -4,6 +4,7 @@ follow-ups and key-customer visits with their findings and the yearly visit repo
 
 from __future__ import annotations
 
+from app.aftersales.policies import can_write_visit_report
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.follow_up.api import OPENAPI, follow_up_api
@@ -19,7 +20,7 @@ def follow_up_module() -> Module:
         plugin=follow_up_plugin(),
         web=follow_up_web,
         api=follow_up_api,
-        nav=(NavItem("follow_up.visit_reports_page", "follow_up.nav.visit_reports"),),
+        nav=(NavItem("follow_up.visit_reports_page", "follow_up.nav.visit_reports", can_write_visit_report),),
         contributes={"openapi": (OPENAPI,), "unit_history": (unit_section,)},
         messages=MESSAGES,
     )

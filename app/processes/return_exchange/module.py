@@ -4,6 +4,7 @@ page and API, and its section of a unit's history."""
 
 from __future__ import annotations
 
+from app.aftersales.policies import can_register_return
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.return_exchange.api import OPENAPI, return_api
@@ -19,7 +20,7 @@ def return_exchange_module() -> Module:
         plugin=return_plugin(),
         web=return_web,
         api=return_api,
-        nav=(NavItem("return_exchange.new_return", "nav.returns"),),
+        nav=(NavItem("return_exchange.new_return", "nav.returns", can_register_return),),
         contributes={"openapi": (OPENAPI,), "unit_history": (unit_section,)},
         messages=MESSAGES,
     )

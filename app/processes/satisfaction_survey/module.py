@@ -4,6 +4,7 @@ plugin, campaigns, answers as rows and the analysis (models.py, service.py), its
 
 from __future__ import annotations
 
+from app.aftersales.policies import can_read_reports
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.satisfaction_survey.api import OPENAPI, survey_api
@@ -19,7 +20,7 @@ def satisfaction_survey_module() -> Module:
         plugin=survey_plugin(),
         web=survey_web,
         api=survey_api,
-        nav=(NavItem("survey.survey_page", "survey.nav"),),
+        nav=(NavItem("survey.survey_page", "survey.nav", can_read_reports),),
         messages=MESSAGES,
         contributes={"openapi": (OPENAPI,)},
     )
