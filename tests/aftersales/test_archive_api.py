@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.aftersales.archive import editing, writes
 from app.aftersales.archive.cadence import CadenceError, parse_cadence
 from app.aftersales.archive.models import Customer
+from app.aftersales.rules.recurrence import Every
 from app.bpm.errors import FormRejected
 from app.bpm.models import AuditEvent
 from harness.apps import user
@@ -345,17 +346,21 @@ def test_the_openapi_document_describes_the_writes(base: str) -> None:
 def test_a_cadence_is_a_period_from_a_month_to_two_years(text: str, months: int, days: int) -> None:
     cadence = parse_cadence(text)
     assert (cadence.months, cadence.days) == (months, days)
+    every = Every.parse(text.upper(), "contract")  # the obligations take every cadence the archive takes
+    assert (every.years * 12 + every.months, every.weeks * 7 + every.days) == (months, days)
 
 
-@pytest.mark.parametrize("text", ["", "P", "P0D", "P27D", "P2Y1D", "P25M", "-P3M", "PT1H", "P3M1H", "3M", None])
+@pytest.mark.parametrize(
+    "text", ["", "P", "P0D", "P27D", "P2Y1D", "P25M", "-P3M", "PT1H", "P3M1H", "3M", "P1M15D", None]
+)
 def test_other_cadences_are_refused(text: str | None) -> None:
     with pytest.raises(CadenceError):
         parse_cadence(text)
 
 
 def test_a_cadence_adds_calendar_months_and_reads_in_both_languages(app: Flask) -> None:
-    assert parse_cadence("P1M").after(date(2026, 1, 31)) == date(2026, 2, 28)
-    assert parse_cadence("P3M").after(date(2026, 11, 15)) == date(2027, 2, 15)
+    assert Every.parse("P1M", "contract").next_start(date(2026, 1, 31), date(2026, 1, 31)) == date(2026, 2, 28)
+    assert Every.parse("P3M", "contract").next_start(date(2026, 11, 15), date(2026, 11, 15)) == date(2027, 2, 15)
     assert parse_cadence("P1Y6M").label("zh_CN") == "每 1 年 6 个月"
     assert parse_cadence("P3M").label("en") == "every 3 months"
     labels = [parse_cadence(t).label("zh_CN") for t in ("P1Y", "P1M", "P6W", "P45D")]

@@ -30,6 +30,16 @@ def test_a_year_from_a_leap_day_is_the_28th_in_common_years() -> None:
     assert starts == [date(2024, 2, 29), date(2025, 2, 28), date(2026, 2, 28), date(2027, 2, 28), date(2028, 2, 29)]
 
 
+def test_years_and_months_count_as_months_weeks_and_days_as_days() -> None:
+    assert list(Every.parse("P1Y6M", "t").starts(date(2027, 1, 31)))[:3] == [
+        date(2027, 1, 31),
+        date(2028, 7, 31),
+        date(2030, 1, 31),
+    ]
+    assert Every.parse("P1W3D", "t").iso() == "P10D"
+    assert Every.parse("P1Y6M", "t").iso() == "P18M"
+
+
 def test_the_period_holding_a_day_and_the_next_start() -> None:
     every = Every.parse("P3M", "t")
     assert every.start_holding(date(2027, 1, 31), date(2027, 6, 15)) == date(2027, 4, 30)
@@ -76,7 +86,7 @@ def test_a_rolling_period_opens_ahead_of_its_due_date() -> None:
     ("changes", "says"),
     [
         ({"every": "P0D"}, "not a duration"),
-        ({"every": "P1Y6M"}, "one unit"),
+        ({"every": "P1M15D"}, "months or days, not both"),
         ({"every": "P1D"}, "between a week"),
         ({"every": "P50Y"}, "between a week"),
         ({"every": "every quarter"}, "not a duration"),

@@ -1,15 +1,14 @@
 """How often a contract's inspections (巡查) and phone follow-ups (回访) fall due: an ISO 8601
-period of whole years, months, weeks or days (`P3M`, `P1Y`, `P2W`, `P45D`, `P1Y6M`), from 28
+period of whole years and months or of weeks and days (`P3M`, `P1Y`, `P6W`, `P45D`, `P1Y6M`), from 28
 days (the shortest month) to two years (with a leap day). No time part, no sign, not zero: a
 cadence is a calendar rhythm. Pure: no database, no Flask; the obligations read it with
-`parse_cadence(contract.inspection_every).after(last_due)`."""
+`app.aftersales.rules.recurrence.Every`, which cuts the periods with rrule and takes every
+cadence accepted here (months, or days, never both)."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from app.i18n import translate
 
@@ -37,14 +36,6 @@ class Cadence:
     def approximate_days(self) -> float:
         return self.months * MEAN_MONTH_DAYS + self.days
 
-    def after(self, start: date) -> date:
-        """The day one period after `start`: months first (the 31st becomes the month's last
-        day), then days."""
-        month_index = start.month - 1 + self.months
-        year, month = start.year + month_index // 12, month_index % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        return date(year, month, day) + timedelta(days=self.days)
-
     def label(self, locale: str) -> str:
         """每 3 个月, 每年, 每 2 周 … (every 3 months, every year …)."""
         years, months = divmod(self.months, 12)
@@ -67,6 +58,8 @@ def parse_cadence(text: str | None) -> Cadence:
         raise CadenceError("archive.cadence_invalid")
     years, months, weeks, days = (int(group or 0) for group in found.groups())
     cadence = Cadence(years * 12 + months, weeks * 7 + days)
+    if cadence.months and cadence.days:  # one calendar rhythm: months, or days (P45D, not P1M15D)
+        raise CadenceError("archive.cadence_invalid")
     if not MIN_DAYS <= cadence.approximate_days <= MAX_DAYS:
         raise CadenceError("archive.cadence_range")
     return cadence

@@ -651,10 +651,6 @@ def periods_of(session: Session, user: User, obligation_id: int) -> tuple[Obliga
     return obligation, periods
 
 
-def kinds_in(rows: Iterable[ObligationRow]) -> list[str]:
-    return sorted({row.obligation.kind for row in rows})
-
-
 def kind_labels(session: Session, locale: str) -> dict[str, str]:
     """Each kind's name in `locale`: the catalogue's `obligation.kind.<code>`, else the `label`
     its stored rule gives ({"zh_CN": ..., "en": ...}), else its code."""

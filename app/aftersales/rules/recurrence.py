@@ -50,11 +50,15 @@ class Every:
         if match is None or not any(match.groups()):
             raise RuleError(f"{where}: {text!r} is not a duration such as P3M or P1Y")
         years, months, weeks, days = (int(g or 0) for g in match.groups())
-        units = sum(1 for n in (years, months, weeks, days) if n)
-        if units == 0:
+        if not any((years, months, weeks, days)):
             raise RuleError(f"{where}: {text!r} is not a duration such as P3M or P1Y (it is zero)")
-        if units != 1:
-            raise RuleError(f"{where}: {text!r} must be in one unit (P18M, not P1Y6M)")
+        if (years or months) and (weeks or days):
+            raise RuleError(f"{where}: {text!r} must count months or days, not both (P45D, not P1M15D)")
+        # one rrule frequency: years and months as months (P1Y6M is 18 months), weeks and days as days
+        if years and months:
+            years, months = 0, years * 12 + months
+        if weeks and days:
+            weeks, days = 0, weeks * 7 + days
         every = cls(years, months, weeks, days)
         approx = years * 365 + months * 30 + weeks * 7 + days
         if not MIN_EVERY_DAYS <= approx <= MAX_EVERY_DAYS:
