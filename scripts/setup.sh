@@ -58,6 +58,16 @@ if [ "${1:-}" = "--browser" ] && ! { command -v chromium >/dev/null && command -
     exit 1
   fi
 fi
+# The mail tests' real IMAP server: Debian's dovecot (run by the tests on loopback, as this user)
+if [ "${1:-}" = "--browser" ] && ! [ -x /usr/sbin/dovecot ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+  else
+    echo "the mail tests need Debian's dovecot-imapd: sudo apt-get install dovecot-imapd" >&2
+    exit 1
+  fi
+fi
 if [ "${1:-}" = "--browser" ] && ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
