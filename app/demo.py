@@ -38,6 +38,9 @@ def seed_groups(session: Session) -> None:
     session.commit()
 
 
+DEMO_MAIL_DOMAIN = "shouhou.example"  # API.md: demo users are <user>@shouhou.example
+
+
 def seed_demo(session: Session) -> list[str]:
     """Idempotent: creates what is missing and returns the demo user names."""
     groups = {gid: ensure_group(session, gid, zh, en) for gid, zh, en in GROUPS}
@@ -50,7 +53,7 @@ def seed_demo(session: Session) -> list[str]:
             members = [groups[group_id]]
             if group_id == "after_sales_leads":
                 members.append(groups["after_sales"])  # a lead also works after-sales tasks
-            ensure_user(session, username, f"{zh}{n}", DEMO_PASSWORD, members)
+            ensure_user(session, username, f"{zh}{n}", DEMO_PASSWORD, members, email=f"{username}@{DEMO_MAIL_DOMAIN}")
             names.append(username)
     session.commit()
     seed_archive(session)

@@ -104,11 +104,15 @@ def ensure_group(session: Session, group_id: str, name_zh: str, name_en: str) ->
     return group
 
 
-def ensure_user(session: Session, username: str, display_name: str, password: str, groups: list[Group]) -> User:
+def ensure_user(
+    session: Session, username: str, display_name: str, password: str, groups: list[Group], email: str | None = None
+) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         user = User(username=username, display_name=display_name, password_hash=generate_password_hash(password))
         session.add(user)
+    if email is not None and user.email is None:
+        user.email = email
     for group in groups:
         if group not in user.groups:
             user.groups.append(group)

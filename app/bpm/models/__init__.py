@@ -3,6 +3,7 @@ tasks, timers, message subscriptions and the audit trail."""
 
 from .audit import AuditChainHead, AuditEvent
 from .base import Base, JsonDocument, utcnow
+from .mail import OutboxMail
 from .processes import (
     HumanTask,
     InstanceStatus,
@@ -26,6 +27,7 @@ __all__ = [
     "JsonDocument",
     "LoginAttempt",
     "MessageSubscription",
+    "OutboxMail",
     "ProcessDefinition",
     "ProcessInstance",
     "ProcessTimer",
