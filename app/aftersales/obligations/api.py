@@ -29,20 +29,24 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class ObligationOut(Schema):
-    id = fields.Function(lambda r: r.obligation.id)
-    period_id = fields.Function(lambda r: r.period.id)
-    kind = fields.Function(lambda r: r.obligation.kind)
-    customer_id = fields.Function(lambda r: r.obligation.customer_id)
-    unit_id = fields.Function(lambda r: r.obligation.unit_id)
-    period = fields.Function(lambda r: r.period.label)
-    due_at = fields.Function(lambda r: _iso(r.period.due_at))
-    due_on = fields.Function(lambda r: _iso(r.period.due_on))
-    last_met_at = fields.Function(lambda r: _iso(r.obligation.last_met_on))
-    status = fields.Function(lambda r: r.status)
-    evidence_instance_id = fields.Function(lambda r: r.period.met_instance_id)
-    opened_instance_id = fields.Function(lambda r: r.period.opened_instance_id)
-    escalation_instance_id = fields.Function(lambda r: r.period.escalation_instance_id)
+def _row_json(r: obligations.ObligationRow) -> dict[str, Any]:
+    """One row of `GET /obligations` (a plain mapping: a list of 200 rows is read often)."""
+    o, p = r.obligation, r.period
+    return {
+        "id": o.id,
+        "period_id": p.id if p else None,
+        "kind": o.kind,
+        "customer_id": o.customer_id,
+        "unit_id": o.unit_id,
+        "period": p.label if p else None,
+        "due_at": _iso(p.due_at) if p else None,
+        "due_on": _iso(p.due_on) if p else None,
+        "last_met_at": _iso(o.last_met_on),
+        "status": r.status,
+        "evidence_instance_id": p.met_instance_id if p else None,
+        "opened_instance_id": p.opened_instance_id if p else None,
+        "escalation_instance_id": p.escalation_instance_id if p else None,
+    }
 
 
 class PeriodOut(Schema):
@@ -72,7 +76,7 @@ def _query() -> obligations.ObligationQuery:
 @auth_required
 def list_obligations() -> Any:
     rows = obligations.list_obligations(db.session(), _user(), _query())
-    return jsonify(shared(ObligationOut, many=True).dump(rows))
+    return jsonify([_row_json(r) for r in rows])
 
 
 @obligations_api.get("/obligations/<int:obligation_id>")

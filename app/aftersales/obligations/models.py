@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.bpm.models import Base, JsonDocument, utcnow
@@ -67,6 +67,13 @@ class ObligationPeriod(Base):
         UniqueConstraint("obligation_id", "starts_on"),
         Index("ix_obligation_periods_status_due", "status", "due_at"),
         Index("ix_obligation_periods_work", "work_started", "work_on"),
+        # the overdue periods of an obligation, for the lists (few rows: most periods are met)
+        Index(
+            "ix_obligation_periods_overdue",
+            "obligation_id",
+            postgresql_where=text("status = 'overdue'"),
+            sqlite_where=text("status = 'overdue'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
