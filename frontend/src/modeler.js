@@ -4,6 +4,7 @@ import BpmnModeler from "bpmn-js/lib/Modeler";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
 import spiffworkflow from "./spiffworkflow.json";
 import ShouhouPropertiesProvider from "./shouhou-properties.jsx";
+import { translateModule } from "./translate.js";
 
 const shouhouModule = { __init__: ["shouhouPropertiesProvider"], shouhouPropertiesProvider: ["type", ShouhouPropertiesProvider] };
 
@@ -20,7 +21,7 @@ async function start() {
   const modeler = new BpmnModeler({
     container: "#modeler-canvas",
     propertiesPanel: { parent: "#modeler-properties" },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, shouhouModule],
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, shouhouModule, translateModule(cfg.locale)],
     moddleExtensions: { spiffworkflow },
   });
   window.shouhouModeler = modeler; // for tests and the console

@@ -12,6 +12,12 @@ function config() {
   return window.SHOUHOU_MODELER || { forms: [], groups: [], labels: {} };
 }
 
+// A form by its title (the name it is stored under after it, for the owner who knows the file).
+function formTitle(name) {
+  const title = (config().formTitles || {})[name];
+  return title ? `${title} · ${name}` : name;
+}
+
 function label(key, fallback) {
   return config().labels[key] || fallback;
 }
@@ -84,7 +90,7 @@ function FormSelect(props) {
       const edited = window.shouhouEditedForms ? Object.keys(window.shouhouEditedForms()) : [];
       const names = [...new Set([...config().forms, ...edited])].sort();
       return [{ value: "", label: label("no_form", "(no form: a plain complete button)") }].concat(
-        names.map((name) => ({ value: name, label: name }))
+        names.map((name) => ({ value: name, label: formTitle(name) }))
       );
     },
   });

@@ -112,6 +112,14 @@ def test_process_owner_adds_a_qc_review_in_the_modeler_and_deploys(
     click_and_wait(browser, By.ID, "model-complaint_handling")
     WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "modeler").get_attribute("data-loaded"))
     assert browser.find_element(By.ID, "modeler").get_attribute("data-loaded") == "true"
+    # the modeler speaks the reader's language: palette, panel groups and element kinds in Chinese
+    palette = browser.find_element(By.CSS_SELECTOR, '.djs-palette [data-action="create.start-event"]')
+    assert palette.get_attribute("aria-label") == "创建开始事件"
+    browser.execute_script(
+        "window.shouhouModeler.get('selection').select(window.shouhouModeler.get('elementRegistry').get('prevent_recurrence'))"
+    )
+    panel = browser.find_element(By.ID, "modeler-properties").text
+    assert "常规" in panel and "用户任务" in panel and "General" not in panel
 
     # the form editor: a new form, previewed as a task page shows it, kept for the deploy
     browser.find_element(By.ID, "form-editor-name").send_keys("qc_review")

@@ -59,6 +59,15 @@ def _forms(process_id: str | None) -> dict[str, dict[str, Any]]:
     return definitions.forms_for_editing(db.session(), read_forms_dir(config.forms_dir), process_id)
 
 
+def _form_title(doc: dict[str, Any], locale: str) -> str:
+    """A form's title in the reader's language (`title_en` for English when the form has one)."""
+    schema = doc.get("schema")
+    if not isinstance(schema, dict):
+        return ""
+    title = (schema.get("title_en") if locale == "en" else None) or schema.get("title") or ""
+    return str(title)
+
+
 def _page(process_id: str | None, diagram_url: str, title: str) -> str:
     forms = _forms(process_id)
     names = users.group_names(db.session(), current_locale())
@@ -71,6 +80,8 @@ def _page(process_id: str | None, diagram_url: str, title: str) -> str:
         "previewUrl": url_for("web.form_preview"),
         "csrfToken": generate_csrf(),
         "forms": sorted(forms),
+        "formTitles": {name: _form_title(doc, current_locale()) for name, doc in forms.items()},
+        "locale": current_locale(),
         "groups": [{"id": gid, "name": name} for gid, name in sorted(names.items())],
         "labels": {key: _t(f"modeler.{key}") for key in LABELS} | {"group_title": _t("modeler.extensions")},
     }
