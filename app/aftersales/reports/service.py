@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
 from app.aftersales.policies import can_approve_monthly_pack, can_generate_monthly_pack, can_read_reports
@@ -205,7 +206,11 @@ def monthly_pass(session: Session, now: datetime) -> str | None:
     if _latest_version(session, month):
         session.commit()
         return None
-    pack = generate_pack(session, None, month, now)
+    try:
+        pack = generate_pack(session, None, month, now)
+    except IntegrityError:  # another worker's pass stored it first (the month and version are unique)
+        session.rollback()
+        return None
     return f"monthly pack {pack.month} v{pack.version} generated"
 
 
