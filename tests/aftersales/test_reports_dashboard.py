@@ -6,6 +6,7 @@ and XLSX and read back; readers only (403 for everyone else, on the API and the 
 from __future__ import annotations
 
 import io
+import re
 import urllib.request
 from datetime import date
 
@@ -157,6 +158,8 @@ def test_exports_read_back_and_pages_for_readers_only(base: str, app: Flask) -> 
     assert page.index('id="section-complaints"') < page.index('id="section-satisfaction"')
     assert page.index('id="section-satisfaction"') < page.index('id="section-warranty"')
     assert page.count('class="chart"') >= 10 and "质保期内" in page and "/vendor/echarts/echarts.min.js" in page
+    assert all("src=" in tag for tag in re.findall(r"<script\b[^>]*>", page))  # the CSP runs no inline script
+    assert not re.search(r"\sstyle\s*=", page)
     with app.app_context():
         from app.bpm.db import db
 
