@@ -153,7 +153,7 @@ def _download(client: WebClient, path: str) -> tuple[int, str, bytes]:
 def test_exports_read_back_and_pages_for_readers_only(base: str, app: Flask) -> None:
     lead = WebClient(base)
     lead.login("after_sales_leads1")
-    status, page = lead.get("/reports?from=2027-06-01&to=2027-06-15")
+    status, page = lead.get("/reports?from=2026-06-01&to=2026-06-15")
     assert status == 200
     assert page.index('id="section-complaints"') < page.index('id="section-satisfaction"')
     assert page.index('id="section-satisfaction"') < page.index('id="section-warranty"')
@@ -163,8 +163,8 @@ def test_exports_read_back_and_pages_for_readers_only(base: str, app: Flask) -> 
     with app.app_context():
         from app.bpm.db import db
 
-        expected = warranty_figures(db.session(), date(2027, 6, 15))
-    args = "from=2027-06-01&to=2027-06-15"
+        expected = warranty_figures(db.session(), date(2026, 6, 15))
+    args = "from=2026-06-01&to=2026-06-15"
     status, kind, body = _download(lead, f"/reports/warranty/summary.csv?{args}")
     assert status == 200 and kind.startswith("text/csv")
     assert body.startswith("\ufeff".encode())
@@ -183,9 +183,9 @@ def test_exports_read_back_and_pages_for_readers_only(base: str, app: Flask) -> 
     assert rows[5] == ("90 天内到期", expected.counts["ending_soon"])
     assert _download(lead, f"/reports/warranty/nope.csv?{args}")[0] == 404
 
-    status, page = lead.get("/reports?from=2027-06-30&to=2027-06-01")  # reversed: shown back with its error
-    assert status == 200 and "结束日期不能早于开始日期" in page and 'value="2027-06-30"' in page
-    status, page = lead.get("/reports/warranty/units?on=2027-06-15&status=in_warranty")
+    status, page = lead.get("/reports?from=2026-06-30&to=2026-06-01")  # reversed: shown back with its error
+    assert status == 200 and "结束日期不能早于开始日期" in page and 'value="2026-06-30"' in page
+    status, page = lead.get("/reports/warranty/units?on=2026-06-15&status=in_warranty")
     assert status == 200 and "/equipment/" in page
 
     engineer = WebClient(base)
@@ -195,8 +195,8 @@ def test_exports_read_back_and_pages_for_readers_only(base: str, app: Flask) -> 
     assert engineer.get("/reports/monthly")[0] == 403
     assert "/reports" not in engineer.get("/")[1].split("<main")[0]  # no link to a page that says 403
 
-    assert call(base, "GET", f"{API}/reports/warranty?on=2027-06-15", token=token(base, "engineers1"))[0] == 403
-    status, body = call(base, "GET", f"{API}/reports/warranty?on=2027-06-15", token=token(base, "office1"))
+    assert call(base, "GET", f"{API}/reports/warranty?on=2026-06-15", token=token(base, "engineers1"))[0] == 403
+    status, body = call(base, "GET", f"{API}/reports/warranty?on=2026-06-15", token=token(base, "office1"))
     assert status == 200 and body["in_warranty"] == expected.counts["in_warranty"]
     status, body = call(base, "GET", f"{API}/reports/warranty?on=15.06.2027", token=token(base, "office1"))
     assert status == 400 and "on" in body["errors"]

@@ -14,7 +14,8 @@ from app.aftersales.reports import warranty
 from app.aftersales.reports.complaints import UNASSIGNED, ComplaintCase, ComplaintFigures, complaint_figures
 from app.aftersales.reports.complaints import figures_json as complaints_json
 from app.aftersales.reports.sections import Cell, ReportChart, ReportSection, ReportSectionFigures, ReportTable
-from app.bpm.models import User
+from app.bpm.case_facts import office_tz
+from app.bpm.models import User, utcnow
 from app.i18n import translate
 
 CLASSES = ("quality", "human_factor", "other")
@@ -171,10 +172,12 @@ def unit_table(key: str, title: str, units: list[warranty.WarrantyUnit], on: dat
 
 
 def build_warranty(session: Session, reader: User, start: date, end: date, locale: str) -> ReportSectionFigures:
-    """As of the period's last day."""
-    figures = warranty.warranty_figures(session, end)
+    """As of the period's last day, or today while the period is not over (a warranty cannot
+    be counted as ended on a day still to come)."""
+    on = min(end, utcnow().astimezone(office_tz()).date())
+    figures = warranty.warranty_figures(session, on)
     calls = unit_table(
-        "call_list", translate("reports.warranty.call_list", locale), list(figures.call_list), end, locale
+        "call_list", translate("reports.warranty.call_list", locale), list(figures.call_list), on, locale
     )
     return ReportSectionFigures(
         key="warranty",
