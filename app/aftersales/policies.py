@@ -144,3 +144,18 @@ def can_approve_refund(user: User, asked_by: User | None) -> bool:
 def may_register_for_branch(user: User, branch_group: str) -> bool:
     """A branch registers returns of the customers it serves; head office any customer's."""
     return AFTER_SALES in user.group_ids or branch_group in user.group_ids
+
+
+PACK_MAKERS = frozenset({AFTER_SALES_LEADS, OFFICE, ADMINS})
+PACK_APPROVERS = frozenset({AFTER_SALES_LEADS, OFFICE})
+
+
+def can_generate_monthly_pack(user: User) -> bool:
+    """Regenerate a month's management pack from today's data (a new version; R31)."""
+    return bool(PACK_MAKERS & user.group_ids)
+
+
+def can_approve_monthly_pack(user: User, generated_by_id: int | None) -> bool:
+    """Issue a version of the monthly pack: an after-sales lead or the office, never the person
+    who generated that version (the worker's versions have no such person)."""
+    return user.id != generated_by_id and bool(PACK_APPROVERS & user.group_ids)

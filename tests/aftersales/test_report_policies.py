@@ -32,6 +32,15 @@ def person(*groups: str, user_id: int = 1) -> User:
             person("after_sales_leads", user_id=3),
             person("after_sales_leads", user_id=1),
         ),
+        # the monthly management pack: leads, the office and admins regenerate it; a lead or
+        # the office issues a version, never the one who generated it (the worker's have none)
+        (policies.can_generate_monthly_pack, person("office"), person("auditors")),
+        (lambda u: policies.can_approve_monthly_pack(u, None), person("after_sales_leads"), person("admins")),
+        (
+            lambda u: policies.can_approve_monthly_pack(u, generated_by_id=1),
+            person("office", user_id=3),
+            person("office", user_id=1),
+        ),
     ],
 )
 def test_rule(rule: Callable[[User], bool], allowed: User, refused: User) -> None:

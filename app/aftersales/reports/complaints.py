@@ -48,6 +48,7 @@ class ComplaintCase:
     days_open: float  # to closing, or to `now` while open
     steps: int  # steps done or open with a due time
     late_steps: tuple[LateStep, ...] = ()
+    part_no: str | None = None  # the register form's part number (a quality complaint's goods)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class ComplaintFigures:
     open: int = 0
     closed: int = 0
     median_days_to_close: float | None = None
+    # Recurrence: part numbers complained about more than once in the period, with their counts
+    recurrence: dict[str, int] = field(default_factory=dict)
 
     def departments(self) -> list[str]:
         """The responsible departments concerned, in the order of their counts."""
@@ -142,9 +145,11 @@ def complaint_figures(session: Session, start: date, end: date, now: datetime | 
                 days_open=round((until - received).total_seconds() / 86400, 2),
                 steps=sum(1 for t in mine if t.due_at is not None and t.status != "cancelled"),
                 late_steps=late,
+                part_no=_str(instance.data.get("part_no")),
             )
         )
     closed_days = [c.days_open for c in cases if c.status == "closed"]
+    parts = Counter(c.part_no.strip().upper() for c in cases if c.part_no and c.part_no.strip())
     return ComplaintFigures(
         start=start,
         end=end,
@@ -155,6 +160,7 @@ def complaint_figures(session: Session, start: date, end: date, now: datetime | 
         open=sum(1 for c in cases if c.status == "open"),
         closed=len(closed_days),
         median_days_to_close=round(statistics.median(closed_days), 2) if closed_days else None,
+        recurrence={part: n for part, n in sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1},
     )
 
 
@@ -182,6 +188,7 @@ def figures_json(figures: ComplaintFigures) -> dict[str, object]:
         "open": figures.open,
         "closed": figures.closed,
         "median_days_to_close": figures.median_days_to_close,
+        "recurrence": figures.recurrence,
         "cases": [
             {
                 "process_instance_id": c.instance_id,
@@ -193,6 +200,7 @@ def figures_json(figures: ComplaintFigures) -> dict[str, object]:
                 "status": c.status,
                 "closed_at": c.closed_at.isoformat() if c.closed_at else None,
                 "days_open": c.days_open,
+                "part_no": c.part_no,
                 "steps_with_clock": c.steps,
                 "late_steps": [
                     {
