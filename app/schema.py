@@ -8,6 +8,7 @@ from app.aftersales.approvals import models as approval_models
 from app.aftersales.archive import models as archive_models
 from app.aftersales.branches import models as branch_models
 from app.aftersales.obligations import models as obligation_models
+from app.aftersales.portal import models as portal_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
 from app.processes.complaint_review import models as review_models
@@ -37,6 +38,7 @@ MODEL_MODULES = (
     return_models,
     review_models,
     survey_models,
+    portal_models,
 )
 metadata = Base.metadata
 

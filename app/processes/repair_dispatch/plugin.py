@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.approvals import service as approvals
 from app.aftersales.archive import terms
+from app.aftersales.portal.protocol import is_portal_account
 from app.aftersales.rules.sla import SEED_POLICY
 from app.aftersales.warehouse.models import LoanerUnit
 from app.bpm.errors import FormRejected
@@ -253,6 +254,7 @@ def _write_record(step: RepairStep, kind: str, signature: bytes | None) -> None:
         record.signer_name = data.get("signer_name")
         record.signature_png = signature
         record.signed_at = step.now
+        record.signed_via = "portal" if is_portal_account(step.user) else "on_site"
     record.written_by_id = step.user.id if step.user else None
 
 

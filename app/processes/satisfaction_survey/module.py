@@ -5,11 +5,13 @@ plugin, campaigns, answers as rows and the analysis (models.py, service.py), its
 from __future__ import annotations
 
 from app.aftersales.policies import can_read_reports
+from app.aftersales.portal.protocol import PORTAL_ACTIONS
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.satisfaction_survey.api import OPENAPI, survey_api
 from app.processes.satisfaction_survey.messages import MESSAGES
 from app.processes.satisfaction_survey.plugin import survey_plugin
+from app.processes.satisfaction_survey.portal import PORTAL_ACTION
 from app.processes.satisfaction_survey.service import SURVEY_PROCESS
 from app.processes.satisfaction_survey.views import survey_web
 
@@ -22,5 +24,5 @@ def satisfaction_survey_module() -> Module:
         api=survey_api,
         nav=(NavItem("survey.survey_page", "survey.nav", can_read_reports),),
         messages=MESSAGES,
-        contributes={"openapi": (OPENAPI,)},
+        contributes={"openapi": (OPENAPI,), PORTAL_ACTIONS: (PORTAL_ACTION,)},
     )
