@@ -81,7 +81,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "portal.comments": {"zh_CN": "留言与照片", "en": "Comments and photos"},
     "portal.comment": {"zh_CN": "留言", "en": "Comment"},
     "portal.photo": {"zh_CN": "照片", "en": "Photo"},
-    "portal.photo_help": {"zh_CN": "JPEG 或 PNG，不超过 5 MB。", "en": "JPEG or PNG, at most 5 MB."},
+    "portal.photo_help": {"zh_CN": "JPEG 或 PNG，不超过 3 MB。", "en": "JPEG or PNG, at most 3 MB."},
     "portal.send_comment": {"zh_CN": "发送", "en": "Send"},
     "portal.comment_filed": {"zh_CN": "留言已收到。", "en": "Your comment has been filed."},
     "portal.comment_subject": {"zh_CN": "{number} 客户门户留言", "en": "{number}: comment from the portal"},

@@ -54,7 +54,7 @@ REQUESTS_PER_ADDRESS = 20  # asked from one client address within the window
 CONTACTS_PER_EMAIL = 5  # contacts (of different customers) sharing one address: each gets its link
 DESCRIPTION_MAX = 4000
 COMMENT_MAX = 4000
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_BYTES = 3 * 1024 * 1024  # within the request limit (4 MB) with the form around it
 PHOTO_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 
 LinkUrl = Callable[[str], str]  # token -> the absolute /portal/access/<token> address

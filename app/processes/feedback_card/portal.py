@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.archive.models import EquipmentUnit
 from app.aftersales.portal.protocol import LIST_LIMIT, PortalAction, PortalActor, PortalCase, PortalField
-from app.bpm.errors import FormRejected
+from app.bpm.errors import NotFound
 from app.i18n import translate
 from app.processes.feedback_card.service import COMMENT_MAX, CardInput, current_question_set, submit_card
 
@@ -49,8 +49,8 @@ def handle(
 ) -> None:
     units = {str(u.id): u.id for u in _units(session, actor)}
     unit_id = units.get(values.get("unit_id", ""))
-    if unit_id is None:
-        raise FormRejected({"unit_id": [translate("form.choice", locale)]})
+    if unit_id is None:  # another customer's unit is "not found", as one that does not exist
+        raise NotFound("error.not_found")
     ratings = {}
     for q in current_question_set(session).questions:
         raw = values.get(f"rating_{q.id}", "")
