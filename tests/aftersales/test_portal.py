@@ -198,11 +198,21 @@ def test_comments_and_photos_are_filed_as_correspondence(base: str, committed_se
     assert (letter.direction, letter.channel, letter.body) == ("incoming", "web", "纸盒照片见附件")
     assert letter.number.startswith("LH")
     photo = session.scalars(select(PortalPhoto).where(PortalPhoto.correspondence_id == letter.id)).one()
-    photo_id, kind = photo.id, photo.content_type
+    photo_id, kind, letter_number = photo.id, photo.content_type, letter.number
     session.rollback()
     assert kind == "image/png"
     with client.opener.open(f"{base}/portal/photos/{photo_id}") as served:
         assert served.headers["Content-Type"] == "image/png" and served.read() == PNG
+
+    # Staff see the photo under the unit's page; a portal session is no staff session
+    desk = WebClient(base)
+    desk.login("after_sales1")
+    status, unit_page = desk.get(f"/equipment/{unit}")
+    assert status == 200 and f"/portal/staff/photos/{photo_id}" in unit_page and letter_number in unit_page
+    with desk.opener.open(f"{base}/portal/staff/photos/{photo_id}") as served:
+        assert served.read() == PNG
+    status, page = client.get(f"/portal/staff/photos/{photo_id}")
+    assert 'name="password"' in page  # the staff log-in page, not the photo
 
     status, page = post_photo(client, path, "再看这张", "evil.jpg", b"<html><script>alert(1)</script>")
     assert status == 400 and "只接受 JPEG 或 PNG" in page and "再看这张" in page

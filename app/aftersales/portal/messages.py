@@ -70,6 +70,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "portal.record": {"zh_CN": "服务记录", "en": "Service record"},
     "portal.signed_by": {"zh_CN": "{name} 于 {at} 签字", "en": "signed by {name} on {at}"},
     "portal.signed_online": {"zh_CN": "在线签字", "en": "signed online"},
+    "portal.signed_remotely": {"zh_CN": "客户经门户远程签字", "en": "signed remotely in the portal"},
+    "portal.photos": {"zh_CN": "客户门户留言与照片", "en": "Portal comments and photos"},
     "portal.to_sign": {"zh_CN": "待您签字的服务记录", "en": "Service records waiting for your signature"},
     "portal.sign_record": {"zh_CN": "签署《售后服务记录》", "en": "Sign the service record"},
     "portal.work_summary": {"zh_CN": "服务内容", "en": "Service provided"},

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.aftersales.archive.models import Contact, Correspondence, EquipmentUnit
+from app.aftersales.archive.service import UnitSection
 from app.aftersales.policies import can_edit_archive
 from app.aftersales.portal.models import PortalLink, PortalLinkRequest, PortalPhoto
 from app.aftersales.portal.protocol import (
@@ -490,3 +491,32 @@ def do_action(
     action.handle(session, actor, case.key, bounded, locale, now or utcnow())
     session.commit()
     return action
+
+
+# -- what staff see of it ---------------------------------------------------------------------
+
+
+def unit_section(session: Session, user: User, unit: EquipmentUnit) -> UnitSection:
+    """The photos contacts attached in the portal, under the unit's page (its correspondence
+    list shows the comments themselves): whoever may open the unit's page sees them."""
+    query = (
+        select(PortalPhoto)
+        .join(Correspondence, Correspondence.id == PortalPhoto.correspondence_id)
+        .where(Correspondence.unit_id == unit.id)
+        .order_by(PortalPhoto.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    photos = list(session.scalars(query))
+    api = [
+        {"id": p.id, "letter": p.correspondence.number, "content_type": p.content_type, "size": p.size} for p in photos
+    ]
+    return UnitSection(
+        name="portal", template="portal/_unit_section.html", values={"photos": photos}, api={"portal_photos": api}
+    )
+
+
+def staff_photo(session: Session, user: User, photo_id: int) -> PortalPhoto:
+    photo = session.get(PortalPhoto, photo_id)
+    if photo is None:
+        raise NotFound("error.not_found")
+    return photo

@@ -51,6 +51,11 @@ def portal_required(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@portal_web.context_processor
+def _portal_session() -> dict[str, Any]:
+    return {"portal_actor": g.get("portal_actor")}
+
+
 def _actor() -> PortalActor:
     actor: PortalActor = g.portal_actor
     return actor
@@ -62,6 +67,7 @@ def home() -> Any:
     actor = portal.actor_for_session(db.session(), session_id) if isinstance(session_id, str) else None
     if actor is None:
         return render_template("portal/landing.html", email="", sent=False, error=None)
+    g.portal_actor = actor
     view = portal.overview(db.session(), actor, current_locale())
     return render_template("portal/home.html", actor=actor, view=view)
 
@@ -162,6 +168,15 @@ def photo(photo_id: int) -> Any:
     found = portal.photo_of(db.session(), _actor(), photo_id)
     response = Response(found.data, mimetype=found.content_type)
     response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@portal_web.get("/staff/photos/<int:photo_id>")
+@login_required
+def staff_photo(photo_id: int) -> Any:
+    found = portal.staff_photo(db.session(), _user(), photo_id)
+    response = Response(found.data, mimetype=found.content_type)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
