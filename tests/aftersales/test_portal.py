@@ -87,6 +87,9 @@ def test_a_link_opens_one_session_once_expires_and_is_revoked(base: str, committ
     client = open_portal(base, link)
     status, home = client.get("/portal/")
     assert status == 200 and "SN-C3000-0001" in home and "SN-C3000-0004" not in home  # C-0002's unit
+    assert 'name="password"' in client.get("/")[1]  # a portal session is no staff session
+    assert "Report a fault" in client.get("/portal/?lang=en")[1]
+    client.get("/portal/?lang=zh_CN")
     again = WebClient(base)
     assert again.get(link)[0] == 404  # single-use
     assert again.post(link, {"csrf_token": "x"})[0] in (400, 404)
@@ -362,3 +365,12 @@ def test_every_portal_route_refuses_another_customers_ids(base: str, committed_s
     session.rollback()
     assert all(number not in body for _, body in refused)  # nothing of it shows
     assert own.get(f"/portal/requests/{request_id}")[0] == 200  # their own customer's still opens
+
+
+def test_a_contact_without_an_address_gets_no_link(session: Session) -> None:
+    contact = session.scalars(select(Contact).order_by(Contact.id)).first()
+    assert contact is not None
+    contact.email = None
+    with pytest.raises(portal.ServiceError) as refused:
+        portal.send_link(session, user(session, "office1"), contact.id, str)
+    assert refused.value.message_key == "portal.error.no_email"

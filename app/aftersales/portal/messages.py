@@ -72,6 +72,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "portal.signed_online": {"zh_CN": "在线签字", "en": "signed online"},
     "portal.signed_remotely": {"zh_CN": "客户经门户远程签字", "en": "signed remotely in the portal"},
     "portal.photos": {"zh_CN": "客户门户留言与照片", "en": "Portal comments and photos"},
+    "portal.remote_signing_hint": {
+        "zh_CN": "客户不在现场时：填写服务内容后点“保存草稿”（不签名），"
+        "客户可在客户服务门户中远程签字，签字后本任务自动完成。",
+        "en": "Customer not on site? Write the service provided and save a draft without a signature: the customer "
+        "signs it in the customer portal, which completes this task.",
+    },
     "portal.to_sign": {"zh_CN": "待您签字的服务记录", "en": "Service records waiting for your signature"},
     "portal.sign_record": {"zh_CN": "签署《售后服务记录》", "en": "Sign the service record"},
     "portal.work_summary": {"zh_CN": "服务内容", "en": "Service provided"},

@@ -181,8 +181,11 @@ class LinkPreview:
     customer_name: str
 
 
-def _usable_link(session: Session, token: str, now: datetime) -> PortalLink:
-    link = session.scalars(select(PortalLink).where(PortalLink.token_hash == secret_digest(token[:100]))).first()
+def _usable_link(session: Session, token: str, now: datetime, for_update: bool = False) -> PortalLink:
+    query = select(PortalLink).where(PortalLink.token_hash == secret_digest(token[:100]))
+    if for_update:  # two clicks at once: the second waits, then finds the link used
+        query = query.with_for_update(of=PortalLink)
+    link = session.scalars(query).first()
     if link is None or link.used_at is not None or link.revoked_at is not None or link.expires_at <= now:
         raise NotFound("portal.error.link_invalid")
     return link
@@ -199,7 +202,7 @@ def preview_link(session: Session, token: str, now: datetime | None = None) -> L
 def open_link(session: Session, token: str, now: datetime | None = None) -> str:
     """Use the link (once): a portal session opens; its id is returned, only its hash kept."""
     now = now or utcnow()
-    link = _usable_link(session, token, now)
+    link = _usable_link(session, token, now, for_update=True)
     session_id = secrets.token_urlsafe(32)
     link.used_at = now
     link.session_hash = secret_digest(session_id)

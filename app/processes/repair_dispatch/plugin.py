@@ -81,6 +81,7 @@ class RepairCase:
 
     clocks: list[ClockView]
     returned_because: str | None
+    remote_signing: bool = False  # the signing task: the customer may sign in the portal instead
 
 
 def work_context(step: RepairStep) -> WorkContext:
@@ -95,7 +96,7 @@ def work_context(step: RepairStep) -> WorkContext:
         "repair.service_request_page",
         {"request_id": request.id},
         template="repair_dispatch/_case.html",
-        details=RepairCase(clock_views(request, step.now), returned),
+        details=RepairCase(clock_views(request, step.now), returned, step.element_id == "complete_service_record"),
         facts=_request_facts(step),
     )
 
