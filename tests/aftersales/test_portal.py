@@ -374,3 +374,15 @@ def test_a_contact_without_an_address_gets_no_link(session: Session) -> None:
     with pytest.raises(portal.ServiceError) as refused:
         portal.send_link(session, user(session, "office1"), contact.id, str)
     assert refused.value.message_key == "portal.error.no_email"
+
+
+def test_another_module_puts_a_link_in_its_own_mail(session: Session) -> None:
+    contact = session.scalars(select(Contact).order_by(Contact.id)).first()
+    assert contact is not None
+    contact.email = None
+    assert portal.link_for_mail(session, contact.id, str) is None
+    contact.email = "ack@hospital.example"
+    token = portal.link_for_mail(session, contact.id, str)
+    assert token is not None
+    actor = portal.actor_for_session(session, portal.open_link(session, token))
+    assert actor is not None and actor.customer_id == contact.customer_id and not actor.account.groups

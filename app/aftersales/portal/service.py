@@ -73,8 +73,7 @@ class TooManyLinkRequests(ServiceError):
 # -- links ----------------------------------------------------------------------------------
 
 
-def _issue(session: Session, contact: Contact, by: User | None, link_url: LinkUrl, locale: str, now: datetime) -> None:
-    """A new link for the contact, mailed to their archive address in the caller's transaction."""
+def _new_link(session: Session, contact: Contact, by: User | None, link_url: LinkUrl, now: datetime) -> str:
     assert contact.email
     token = secrets.token_urlsafe(32)
     session.add(
@@ -87,7 +86,25 @@ def _issue(session: Session, contact: Contact, by: User | None, link_url: LinkUr
             expires_at=now + LINK_LIFETIME,
         )
     )
-    params = {"name": contact.name, "customer": contact.customer.name, "link": link_url(token), "days": 7}
+    return link_url(token)
+
+
+def link_for_mail(session: Session, contact_id: int, link_url: LinkUrl, now: datetime | None = None) -> str | None:
+    """A new personal link for a contact with an archive address, for a mail another module
+    writes (an acknowledgement, say), in the caller's transaction (nothing is committed);
+    None when the contact has no address. `link_url` turns the token into the absolute
+    address of `/portal/access/<token>`."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or not (contact.email or "").strip():
+        return None
+    return _new_link(session, contact, None, link_url, now or utcnow())
+
+
+def _issue(session: Session, contact: Contact, by: User | None, link_url: LinkUrl, locale: str, now: datetime) -> None:
+    """A new link for the contact, mailed to their archive address in the caller's transaction."""
+    assert contact.email
+    link = _new_link(session, contact, by, link_url, now)
+    params = {"name": contact.name, "customer": contact.customer.name, "link": link, "days": 7}
     queue_mail(
         session,
         to=contact.email,
