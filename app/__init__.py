@@ -26,6 +26,7 @@ def product_modules() -> list[Module]:
     from app.aftersales.archive.module import archive_module
     from app.aftersales.branches.module import branches_module
     from app.aftersales.obligations.module import obligations_module
+    from app.aftersales.portal.module import portal_module
     from app.aftersales.reports.module import reports_module
     from app.aftersales.warehouse.module import warehouse_module
     from app.processes.complaint_handling.module import complaint_handling_module
@@ -48,6 +49,7 @@ def product_modules() -> list[Module]:
         warehouse_module(),
         obligations_module(),
         reports_module(),
+        portal_module(),
         repair_dispatch_module(),
         complaint_handling_module(),
         complaint_review_module(),

@@ -8,6 +8,7 @@ from app.aftersales.approvals import models as approval_models
 from app.aftersales.archive import models as archive_models
 from app.aftersales.branches import models as branch_models
 from app.aftersales.obligations import models as obligation_models
+from app.aftersales.portal import models as portal_models
 from app.aftersales.reports import models as report_models
 from app.aftersales.warehouse import models as warehouse_models
 from app.bpm.models import Base
@@ -39,6 +40,7 @@ MODEL_MODULES = (
     review_models,
     survey_models,
     report_models,
+    portal_models,
 )
 metadata = Base.metadata
 

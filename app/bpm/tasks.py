@@ -433,6 +433,29 @@ def complete(
         if task.assignee_id is not None and task.assignee_id != user.id:
             raise Conflict("error.task_taken", user=task.assignee.username if task.assignee else "?")
         raise Forbidden("error.forbidden")
+    return _complete(session, user, task, data, locale, now)
+
+
+@transactional
+def complete_on_behalf(
+    session: Session, actor: User, task_id: str, data: dict[str, Any], locale: str, now: datetime | None = None
+) -> Completion:
+    """A task done by someone outside the staff (a page of the product's own that checked their
+    right to this very task first), recorded as done by `actor`, the account that page acts
+    with: an account in no group, so it can do nothing else. Same form check, same engine
+    step, same audit as `complete`."""
+    now = now or utcnow()
+    task = session.scalars(_task_query(True, True), {"task_id": task_id}).first()
+    if task is None:
+        raise NotFound("error.not_found")
+    if task.status != "ready":
+        raise Conflict("error.conflict")
+    return _complete(session, actor, task, data, locale, now)
+
+
+def _complete(
+    session: Session, user: User, task: HumanTask, data: dict[str, Any], locale: str, now: datetime
+) -> Completion:
     instance = task.instance
     loaded = definitions.loaded(instance.definition)
     form = loaded.forms.get(task.form) if task.form else None

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "feedback_card.portal.title": {"zh_CN": "填写设备质量反馈卡", "en": "Fill in a quality feedback card"},
+    "feedback_card.portal.case": {"zh_CN": "为一台设备填写反馈卡", "en": "A card for one of your units"},
+    "feedback_card.portal.unit": {"zh_CN": "设备", "en": "Unit"},
+    "feedback_card.portal.comment": {"zh_CN": "意见和建议", "en": "Comments"},
+    "feedback_card.portal.done": {"zh_CN": "谢谢！反馈卡已收到。", "en": "Thank you: your card has been received."},
     "nav.feedback_cards": {"zh_CN": "质量反馈卡", "en": "Feedback cards"},
     "feedback_card.title": {"zh_CN": "设备质量反馈卡", "en": "Equipment quality feedback cards"},
     "feedback_card.new": {"zh_CN": "登记反馈卡", "en": "Record a card"},

@@ -4,11 +4,13 @@ plugin (plugin.py), the versioned question sets and the cards (models.py, servic
 
 from __future__ import annotations
 
+from app.aftersales.portal.protocol import PORTAL_ACTIONS
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.feedback_card.api import OPENAPI, feedback_api
 from app.processes.feedback_card.messages import MESSAGES
 from app.processes.feedback_card.plugin import feedback_plugin
+from app.processes.feedback_card.portal import PORTAL_ACTION
 from app.processes.feedback_card.service import FEEDBACK_PROCESS, unit_section
 from app.processes.feedback_card.views import feedback_web
 
@@ -20,6 +22,6 @@ def feedback_card_module() -> Module:
         web=feedback_web,
         api=feedback_api,
         nav=(NavItem("feedback_card.cards_page", "nav.feedback_cards"),),
-        contributes={"openapi": (OPENAPI,), "unit_history": (unit_section,)},
+        contributes={"openapi": (OPENAPI,), "unit_history": (unit_section,), PORTAL_ACTIONS: (PORTAL_ACTION,)},
         messages=MESSAGES,
     )

@@ -91,6 +91,7 @@ class ServiceRecord(Base):
     signer_name: Mapped[str | None] = mapped_column(String(100))
     signature_png: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     signed_at: Mapped[datetime | None]
+    signed_via: Mapped[str | None] = mapped_column(String(20))  # on_site | portal (the customer was not on site)
     written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime | None]
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

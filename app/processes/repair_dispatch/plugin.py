@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.aftersales.approvals import service as approvals
 from app.aftersales.archive import terms
+from app.aftersales.portal.protocol import is_portal_account
 from app.aftersales.rules.sla import SEED_POLICY
 from app.aftersales.warehouse.models import LoanerUnit
 from app.bpm.errors import FormRejected
@@ -80,6 +81,7 @@ class RepairCase:
 
     clocks: list[ClockView]
     returned_because: str | None
+    remote_signing: bool = False  # the signing task: the customer may sign in the portal instead
 
 
 def work_context(step: RepairStep) -> WorkContext:
@@ -94,7 +96,7 @@ def work_context(step: RepairStep) -> WorkContext:
         "repair.service_request_page",
         {"request_id": request.id},
         template="repair_dispatch/_case.html",
-        details=RepairCase(clock_views(request, step.now), returned),
+        details=RepairCase(clock_views(request, step.now), returned, step.element_id == "complete_service_record"),
         facts=_request_facts(step),
     )
 
@@ -253,6 +255,7 @@ def _write_record(step: RepairStep, kind: str, signature: bytes | None) -> None:
         record.signer_name = data.get("signer_name")
         record.signature_png = signature
         record.signed_at = step.now
+        record.signed_via = "portal" if is_portal_account(step.user) else "on_site"
     record.written_by_id = step.user.id if step.user else None
 
 

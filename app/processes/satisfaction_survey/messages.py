@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "survey.portal.title": {"zh_CN": "年度满意度调查", "en": "Yearly satisfaction survey"},
+    "survey.portal.case": {"zh_CN": "{year} 年度满意度调查", "en": "Satisfaction survey {year}"},
+    "survey.portal.done": {"zh_CN": "谢谢！您的答卷已收到。", "en": "Thank you: your answers have been received."},
     "survey.nav": {"zh_CN": "满意度调查", "en": "Satisfaction survey"},
     "survey.title": {"zh_CN": "客户满意度调查与分析", "en": "Customer satisfaction survey and analysis"},
     "survey.case": {"zh_CN": "满意度调查 · {customer}", "en": "Satisfaction survey · {customer}"},

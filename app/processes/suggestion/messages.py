@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "suggestion.portal.title": {"zh_CN": "提建议或意见", "en": "Send a suggestion"},
+    "suggestion.portal.case": {"zh_CN": "给我们的建议或意见", "en": "Your suggestion or remark"},
+    "suggestion.portal.content": {"zh_CN": "建议/意见内容", "en": "Your suggestion"},
+    "suggestion.portal.done": {
+        "zh_CN": "谢谢！建议已收到，我们会答复您。",
+        "en": "Thank you: we will reply to your suggestion.",
+    },
     "suggestion.case": {"zh_CN": "客户建议：{customer} · {sender}", "en": "Suggestion: {customer} · {sender}"},
     "suggestion.customer": {"zh_CN": "客户", "en": "Customer"},
     "suggestion.channel": {"zh_CN": "来源渠道", "en": "Channel"},
