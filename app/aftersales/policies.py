@@ -144,3 +144,11 @@ def can_approve_refund(user: User, asked_by: User | None) -> bool:
 def may_register_for_branch(user: User, branch_group: str) -> bool:
     """A branch registers returns of the customers it serves; head office any customer's."""
     return AFTER_SALES in user.group_ids or branch_group in user.group_ids
+
+
+SOFTWARE_PLANNERS = frozenset({AFTER_SALES, ADMINS})
+
+
+def can_plan_software_campaign(user: User) -> bool:
+    """Plan one software upgrade for every unit of a model at once (a campaign)."""
+    return bool(SOFTWARE_PLANNERS & user.group_ids)

@@ -9,13 +9,13 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from marshmallow import INCLUDE, Schema, ValidationError, fields
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from app.aftersales.approvals import service as approvals
 from app.aftersales.approvals.api import change_out
 from app.aftersales.archive import editing as archive_edit
 from app.aftersales.archive import service as archive
-from app.aftersales.archive import writes
+from app.aftersales.archive import software, writes
 from app.aftersales.warehouse.api import MovementOut
 from app.bpm.api.openapi import OpenApiPart, operation
 from app.bpm.api.schemas import shared
@@ -173,6 +173,20 @@ class EquipmentIn(Schema):
     installed_on = fields.Date(allow_none=True)
     accepted_on = fields.Date(allow_none=True)  # null until final acceptance
     contract_id = _Id(strict=True, allow_none=True)
+
+
+class SoftwareIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=software.NAME_MAX))
+    version = fields.String(required=True, validate=validate.Length(min=1, max=software.VERSION_MAX))
+    installed_on = fields.Date(allow_none=True)
+
+
+class EquipmentCreateIn(EquipmentIn):
+    """A new unit may come with the software it was delivered with (changed later by upgrades)."""
+
+    software = fields.List(
+        fields.Nested(SoftwareIn), validate=validate.Length(max=software.MAX_SOFTWARE_PER_UNIT), load_default=list
+    )
 
 
 class ContractIn(Schema):
@@ -341,7 +355,7 @@ def update_customer(customer_id: int) -> Any:
 @auth_required
 def create_equipment() -> Any:
     archive_edit.check_editor(_user())  # 403 before any word on the body
-    body = _write_body(EquipmentIn)
+    body = _write_body(EquipmentCreateIn)
     unit = writes.create_unit(db.session(), _user(), body, current_locale())
     return jsonify(_unit_out(unit.id)), 201
 
@@ -460,6 +474,20 @@ WRITE_SCHEMAS: dict[str, Any] = {
             "installed_on": _DATE,
             "accepted_on": {**_DATE, "description": "final acceptance; null until then"},
             "contract_id": {"type": ["integer", "null"], "description": "one of the customer's contracts"},
+            "software": {
+                "type": "array",
+                "maxItems": 50,
+                "description": "POST only: the software the unit was delivered with (later changed by upgrades)",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "version"],
+                    "properties": {
+                        "name": {"type": "string", "maxLength": 100},
+                        "version": {"type": "string", "maxLength": 60},
+                        "installed_on": _DATE,
+                    },
+                },
+            },
         },
     },
     "ContractIn": {

@@ -4,12 +4,12 @@ and its section of a unit's history in the archive."""
 
 from __future__ import annotations
 
-from app.aftersales.service_requests import OPENER
+from app.aftersales.service_requests import OPEN_REQUESTS, OPENER
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.repair_dispatch.api import OPENAPI, repair_api
 from app.processes.repair_dispatch.plugin import repair_plugin
-from app.processes.repair_dispatch.service import REPAIR_PROCESS, open_for_process, unit_section
+from app.processes.repair_dispatch.service import REPAIR_PROCESS, open_for_process, open_of_unit, unit_section
 from app.processes.repair_dispatch.views import repair_web
 
 
@@ -20,5 +20,10 @@ def repair_dispatch_module() -> Module:
         web=repair_web,
         api=repair_api,
         nav=(NavItem("repair.service_requests_page", "nav.service_requests"),),
-        contributes={"openapi": (OPENAPI,), "unit_history": (unit_section,), OPENER: (open_for_process,)},
+        contributes={
+            "openapi": (OPENAPI,),
+            "unit_history": (unit_section,),
+            OPENER: (open_for_process,),
+            OPEN_REQUESTS: (open_of_unit,),
+        },
     )
