@@ -170,6 +170,7 @@ def work_context(step: HandoverStep) -> WorkContext | None:
             translate(f"handover.condition.{handover.condition}", step.locale) if handover.condition else "",
         ),
         (translate("handover.state_notes", step.locale), handover.state_notes or ""),
+        (translate("handover.open_requests", step.locale), "、".join(r["number"] for r in handover.open_requests)),
     ]
     return WorkContext(
         label,
