@@ -9,13 +9,13 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 from app.aftersales.approvals import service as approvals
 from app.aftersales.approvals.api import change_out
 from app.aftersales.archive import editing as archive_edit
 from app.aftersales.archive import service as archive
-from app.aftersales.archive import software, writes
+from app.aftersales.archive import writes
 from app.aftersales.warehouse.api import MovementOut
 from app.bpm.api.openapi import OpenApiPart, operation
 from app.bpm.api.schemas import shared
@@ -176,17 +176,16 @@ class EquipmentIn(Schema):
 
 
 class SoftwareIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=software.NAME_MAX))
-    version = fields.String(required=True, validate=validate.Length(min=1, max=software.VERSION_MAX))
+    name = fields.String(required=True)
+    version = fields.String(required=True)
     installed_on = fields.Date(allow_none=True)
 
 
 class EquipmentCreateIn(EquipmentIn):
-    """A new unit may come with the software it was delivered with (changed later by upgrades)."""
+    """A new unit may come with the software it was delivered with (changed later by upgrades;
+    lengths and count checked by `writes.create_unit`, refused in the caller's language)."""
 
-    software = fields.List(
-        fields.Nested(SoftwareIn), validate=validate.Length(max=software.MAX_SOFTWARE_PER_UNIT), load_default=list
-    )
+    software = fields.List(fields.Nested(SoftwareIn), load_default=list)
 
 
 class ContractIn(Schema):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.aftersales.archive.models import EquipmentUnit, UnitSoftware
 from app.aftersales.archive.service import UnitSection
 from app.bpm.models import User
+from app.i18n import translate
 
 MAX_SOFTWARE_PER_UNIT = 50  # a unit's software list, bounded where it enters (POST /equipment)
 MAX_HISTORY = 200
@@ -48,6 +49,22 @@ def software_history(session: Session, unit_id: int) -> list[UnitSoftware]:
         .limit(MAX_HISTORY)
     )
     return list(session.scalars(query))
+
+
+def entry_errors(entries: list[Mapping[str, Any]], locale: str) -> dict[str, list[str]]:
+    """A new unit's software list checked where it enters: at most MAX_SOFTWARE_PER_UNIT entries,
+    each with a name and a version of bounded length; errors per entry (`software.0.name`)."""
+    if len(entries) > MAX_SOFTWARE_PER_UNIT:
+        return {"software": [translate("software.too_many", locale, max=MAX_SOFTWARE_PER_UNIT)]}
+    errors: dict[str, list[str]] = {}
+    for index, entry in enumerate(entries):
+        for key, limit in (("name", NAME_MAX), ("version", VERSION_MAX)):
+            text = str(entry.get(key) or "").strip()
+            if not text:
+                errors[f"software.{index}.{key}"] = [translate("form.required", locale)]
+            elif len(text) > limit:
+                errors[f"software.{index}.{key}"] = [translate("form.length", locale, min=1, max=limit)]
+    return errors
 
 
 def add_initial(session: Session, unit_id: int, entries: Iterable[Mapping[str, Any]]) -> None:

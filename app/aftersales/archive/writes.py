@@ -260,7 +260,9 @@ def create_unit(session: Session, user: User, data: dict[str, Any], locale: str)
     installed_on, accepted_on (null until acceptance), contract_id}`, and optionally the
     `software` it was delivered with (`[{name, version, installed_on}]`)."""
     editing.check_editor(user)
-    delivered_with = data.pop("software", None) or []
+    delivered_with = list(data.pop("software", None) or [])
+    if errors := software.entry_errors(delivered_with, locale):
+        raise FormRejected(errors)
     with _taken("serial", data.get("serial"), locale):
         saved = _write_unit(session, user, None, data, locale)
         software.add_initial(session, saved.row.id, delivered_with)

@@ -193,6 +193,7 @@ DATA_LABELS = {
     "customer": "handover.customer",
     "model": "handover.model",
     "warranty_end": "handover.warranty_end",
+    "location": "equipment.location",
     "requests_clear": "handover.requests_clear",
     "open_requests": "handover.open_requests",
     "obligation": "handover.obligation",

@@ -214,3 +214,16 @@ def test_a_campaign_starts_one_upgrade_per_unit_and_is_bounded(
     web.login("after_sales1")
     status, page = web.get(f"/software-campaigns/{campaign['id']}")
     assert status == 200 and 'id="unit-SN-SW-0012"' in page and "待安排" in page and "已安排" in page
+
+
+def test_a_new_units_software_is_bounded_and_checked_where_it_enters(base: str, app: Flask) -> None:
+    contract_id, customer_id = contract_of(app, "HT-2025-003")
+    unit = {"serial": "SN-SW-0099", "model": "LP-800", "customer_id": customer_id, "contract_id": contract_id}
+    many = [{"name": f"程序{n}", "version": "1"} for n in range(51)]
+    status, body = call(base, "POST", f"{API}/equipment", unit | {"software": many}, token(base, "after_sales1"))
+    assert status == 400 and body["errors"]["software"] == ["一台设备最多登记 50 项软件。"]
+    blank = [{"name": "固件", "version": " "}]
+    status, body = call(base, "POST", f"{API}/equipment", unit | {"software": blank}, token(base, "after_sales1"))
+    assert status == 400 and body["errors"] == {"software.0.version": ["此项为必填项。"]}
+    status, body = call(base, "GET", f"{API}/equipment?q=SN-SW-0099", token=token(base, "after_sales1"))
+    assert body == []  # nothing saved
