@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.aftersales.archive.models import Contract, EquipmentModel, EquipmentUnit
 from app.aftersales.obligations.models import Obligation, ObligationKind, ObligationPeriod
 from app.aftersales.obligations.service import ensure_kinds, run_pass
+from app.aftersales.rules.recurrence import DEFAULT_RULES, ObligationRule, RuleError
 from app.bpm import instances, tasks
 from app.bpm.db import db
 from app.bpm.forms.signature import DATA_URL_PREFIX
@@ -100,3 +101,10 @@ def test_a_unit_past_its_warranty_without_a_handover_is_overdue(session: Session
     assert period.escalated_to == "after_sales_leads" and period.escalation_instance_id is not None
     escalation = session.get(ProcessInstance, period.escalation_instance_id)
     assert escalation is not None and escalation.data["obligation_kind"] == "handover"
+
+
+def test_a_window_once_counts_its_period_in_days() -> None:
+    with pytest.raises(RuleError, match="days or weeks"):
+        ObligationRule.from_data({**DEFAULT_RULES["handover"], "every": "P2M"}, "handover")
+    rule = ObligationRule.from_data(DEFAULT_RULES["handover"], "handover")
+    assert rule.once_starts(date(2029, 3, 20)) == date(2029, 1, 18)  # 60 days before the last day, 19 March
