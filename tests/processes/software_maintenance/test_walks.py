@@ -7,7 +7,7 @@ refused; a campaign starting one upgrade per unit of a model, refused beyond its
 from __future__ import annotations
 
 import base64
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -98,6 +98,10 @@ def test_an_upgrade_changes_the_recorded_version_and_keeps_the_old_one(base: str
     assert status == 400 and "window_end" in body["errors"]
     done(base, "after_sales1", instance, "plan_upgrade", plan("SN-SW-0001", "1.1.0"))
     assert open_tasks(base, "engineers2", instance) == []  # the engineer named, not every engineer
+    [perform] = open_tasks(base, "engineers1", instance)
+    assert datetime.fromisoformat(perform["due_at"]) == datetime.fromisoformat(
+        "2026-12-10T22:00:00+08:00"
+    )  # the window
     status, body = step(
         base,
         "engineers1",
