@@ -34,11 +34,13 @@ def product_modules() -> list[Module]:
     from app.processes.delivery_acceptance.module import delivery_acceptance_module
     from app.processes.feedback_card.module import feedback_card_module
     from app.processes.follow_up.module import follow_up_module
+    from app.processes.handover.module import handover_module
     from app.processes.inspection.module import inspection_module
     from app.processes.obligation_overdue.module import obligation_overdue_module
     from app.processes.repair_dispatch.module import repair_dispatch_module
     from app.processes.return_exchange.module import return_exchange_module
     from app.processes.satisfaction_survey.module import satisfaction_survey_module
+    from app.processes.software_maintenance.module import software_maintenance_module
     from app.processes.suggestion.module import suggestion_module
     from app.processes.training.module import training_module
 
@@ -62,6 +64,8 @@ def product_modules() -> list[Module]:
         suggestion_module(),
         training_module(),
         return_exchange_module(),
+        software_maintenance_module(),
+        handover_module(),
     ]
 
 

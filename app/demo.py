@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.aftersales.archive.demo import seed_archive
+from app.aftersales.archive.demo import seed_archive, seed_software
 from app.aftersales.branches.service import seed_branches
 from app.bpm.users import ensure_group, ensure_user
 from app.processes.complaint_review.service import seed_review_rules
@@ -57,6 +57,7 @@ def seed_demo(session: Session) -> list[str]:
             names.append(username)
     session.commit()
     seed_archive(session)
+    seed_software(session)
     seed_review_rules(session)
     seed_survey(session)
     seed_checklists(session)

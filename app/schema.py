@@ -16,10 +16,12 @@ from app.processes.complaint_review import models as review_models
 from app.processes.delivery_acceptance import models as delivery_models
 from app.processes.feedback_card import models as feedback_models
 from app.processes.follow_up import models as follow_up_models
+from app.processes.handover import models as handover_models
 from app.processes.inspection import models as inspection_models
 from app.processes.repair_dispatch import models as repair_models
 from app.processes.return_exchange import models as return_models
 from app.processes.satisfaction_survey import models as survey_models
+from app.processes.software_maintenance import models as software_models
 from app.processes.suggestion import models as suggestion_models
 from app.processes.training import models as training_models
 
@@ -41,6 +43,8 @@ MODEL_MODULES = (
     survey_models,
     report_models,
     portal_models,
+    software_models,
+    handover_models,
 )
 metadata = Base.metadata
 

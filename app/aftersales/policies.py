@@ -159,3 +159,11 @@ def can_approve_monthly_pack(user: User, generated_by_id: int | None) -> bool:
     """Issue a version of the monthly pack: an after-sales lead or the office, never the person
     who generated that version (the worker's versions have no such person)."""
     return user.id != generated_by_id and bool(PACK_APPROVERS & user.group_ids)
+
+
+SOFTWARE_PLANNERS = frozenset({AFTER_SALES, ADMINS})
+
+
+def can_plan_software_campaign(user: User) -> bool:
+    """Plan one software upgrade for every unit of a model at once (a campaign)."""
+    return bool(SOFTWARE_PLANNERS & user.group_ids)

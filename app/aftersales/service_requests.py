@@ -49,3 +49,33 @@ def open_service_request(session: Session, user: User, opening: RequestOpening, 
         raise RuntimeError(f"exactly one module must contribute {OPENER!r}; found {len(openers)}")
     opener: Opener = openers[0]
     return opener(session, user, opening, now)
+
+
+# -- what is still open on a unit (the handover checks it) ----------------------------------------
+
+OPEN_REQUESTS = "open_service_requests"
+MAX_OPEN_LISTED = 50
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A service request of the unit not closed yet (a repair still pending), as the repair
+    process tells it: its number, status and what was reported."""
+
+    id: int
+    number: str
+    status: str
+    description: str
+    reported_at: datetime
+
+
+OpenRequestsOf = Callable[[Session, int], list[OpenRequest]]
+
+
+def open_requests_of(session: Session, unit_id: int) -> list[OpenRequest]:
+    """The unit's requests still open, from every module that keeps requests (at least one)."""
+    sources: tuple[OpenRequestsOf, ...] = contributions(OPEN_REQUESTS)
+    if not sources:
+        raise RuntimeError(f"a module must contribute {OPEN_REQUESTS!r}")
+    found = [request for source in sources for request in source(session, unit_id)]
+    return sorted(found, key=lambda r: r.reported_at)[:MAX_OPEN_LISTED]

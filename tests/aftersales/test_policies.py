@@ -34,6 +34,7 @@ ASKER_IN_BOTH = person("after_sales_leads", "office")  # asks, and is in an appr
         (lambda u: policies.can_read_contract_terms(u, CONTRACT), person("sales"), person("qc")),
         (lambda u: policies.can_read_contract_terms(u, CONTRACT), person("auditors"), person("engineers")),
         (policies.can_approve_changes, person("office"), person("sales")),
+        (policies.can_plan_software_campaign, person("after_sales"), person("engineers")),
         (policies.can_approve_changes, person("admins"), person("after_sales_leads")),
         # one asks, another of an approving group the asker is not in decides; never the asker
         (

@@ -175,6 +175,19 @@ class EquipmentIn(Schema):
     contract_id = _Id(strict=True, allow_none=True)
 
 
+class SoftwareIn(Schema):
+    name = fields.String(required=True)
+    version = fields.String(required=True)
+    installed_on = fields.Date(allow_none=True)
+
+
+class EquipmentCreateIn(EquipmentIn):
+    """A new unit may come with the software it was delivered with (changed later by upgrades;
+    lengths and count checked by `writes.create_unit`, refused in the caller's language)."""
+
+    software = fields.List(fields.Nested(SoftwareIn), load_default=list)
+
+
 class ContractIn(Schema):
     number = fields.String(required=True)
     customer_id = _Id(required=True, strict=True)
@@ -341,7 +354,7 @@ def update_customer(customer_id: int) -> Any:
 @auth_required
 def create_equipment() -> Any:
     archive_edit.check_editor(_user())  # 403 before any word on the body
-    body = _write_body(EquipmentIn)
+    body = _write_body(EquipmentCreateIn)
     unit = writes.create_unit(db.session(), _user(), body, current_locale())
     return jsonify(_unit_out(unit.id)), 201
 
@@ -460,6 +473,20 @@ WRITE_SCHEMAS: dict[str, Any] = {
             "installed_on": _DATE,
             "accepted_on": {**_DATE, "description": "final acceptance; null until then"},
             "contract_id": {"type": ["integer", "null"], "description": "one of the customer's contracts"},
+            "software": {
+                "type": "array",
+                "maxItems": 50,
+                "description": "POST only: the software the unit was delivered with (later changed by upgrades)",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "version"],
+                    "properties": {
+                        "name": {"type": "string", "maxLength": 100},
+                        "version": {"type": "string", "maxLength": 60},
+                        "installed_on": _DATE,
+                    },
+                },
+            },
         },
     },
     "ContractIn": {

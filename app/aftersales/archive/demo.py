@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from copy import deepcopy
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -17,8 +17,10 @@ from app.aftersales.archive.models import (
     CustomerDepartment,
     EquipmentModel,
     EquipmentUnit,
+    UnitSoftware,
 )
 from app.aftersales.rules.sla import SEED_POLICY
+from app.aftersales.rules.warranty import add_years
 from app.aftersales.warehouse.models import LoanerUnit, SparePart
 
 MODELS = [
@@ -140,3 +142,52 @@ def _seed_warehouse(session: Session, models: dict[str, EquipmentModel], contrac
     for serial, model in LOANERS:
         if serial not in loaners:
             session.add(LoanerUnit(serial=serial, model=models[model]))
+
+
+# serial: (software, version, installed on): what the demo units run (维护期内软件维护)
+SOFTWARE = {
+    "SN-C3000-0001": [("设备固件", "3.1.0", date(2022, 4, 10)), ("扫描驱动", "2.4", date(2022, 4, 10))],
+    "SN-C2000-0002": [("设备固件", "2.8.5", date(2022, 4, 10))],
+    "SN-LP800-0003": [("打印机固件", "1.6.2", date(2022, 4, 12))],
+    "SN-C3000-0004": [("设备固件", "3.2.1", date(2023, 7, 1)), ("扫描驱动", "2.6", date(2023, 7, 1))],
+    "SN-GATE-0005": [("门禁控制程序", "5.0.3", date(2023, 7, 3))],
+    "SN-LP800-0006": [("打印机固件", "1.8.0", date(2025, 3, 5))],
+}
+NEAR_END_SERIAL = "SN-LP800-0007"
+NEAR_END_DAYS = 45  # its warranty ends this many days after the demo is seeded: it owes a handover
+
+
+def seed_software(session: Session, today: date | None = None) -> None:
+    """Idempotent: the demo units' software, and one unit whose warranty ends within 60 days of
+    the day the demo is seeded (the handover obligation opens for it at once)."""
+    units = {u.serial: u for u in session.scalars(select(EquipmentUnit))}
+    software = dict(SOFTWARE)
+    if NEAR_END_SERIAL not in units and "SN-LP800-0006" in units:
+        model = units["SN-LP800-0006"]
+        contract = model.contract
+        today = today or date.today()
+        years = contract.warranty_years if contract else 2
+        accepted = add_years(today + timedelta(days=NEAR_END_DAYS + 1), -years)
+        near = EquipmentUnit(
+            serial=NEAR_END_SERIAL,
+            model=model.model,
+            customer=model.customer,
+            department=model.department,
+            contract=contract,
+            location="图书馆 1 层",
+            delivered_on=accepted - timedelta(days=14),
+            installed_on=accepted - timedelta(days=7),
+            accepted_on=accepted,
+        )
+        session.add(near)
+        session.flush()
+        units[NEAR_END_SERIAL] = near
+        software[NEAR_END_SERIAL] = [("打印机固件", "1.8.0", accepted)]
+    recorded = {unit_id for unit_id in session.scalars(select(UnitSoftware.unit_id))}
+    for serial, entries in software.items():
+        unit = units.get(serial)
+        if unit is None or unit.id in recorded:
+            continue
+        for name, version, on in entries:
+            session.add(UnitSoftware(unit_id=unit.id, name=name, version=version, installed_on=on))
+    session.commit()

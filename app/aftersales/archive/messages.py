@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "software.title": {"zh_CN": "软件", "en": "Software"},
+    "software.name": {"zh_CN": "软件名称", "en": "Software"},
+    "software.version": {"zh_CN": "版本", "en": "Version"},
+    "software.installed_on": {"zh_CN": "安装日期", "en": "Installed on"},
+    "software.none": {"zh_CN": "暂无软件记录。", "en": "No software recorded."},
+    "software.history": {"zh_CN": "历史版本", "en": "Earlier versions"},
+    "software.replaced_at": {"zh_CN": "替换于", "en": "replaced at"},
+    "software.too_many": {"zh_CN": "一台设备最多登记 {max} 项软件。", "en": "A unit records at most {max} programs."},
     "equipment.not_accepted": {"zh_CN": "未验收（质保期未起算）", "en": "Not accepted yet (no warranty running)"},
     "archive.cadence.every": {"zh_CN": "每 {parts}", "en": "every {parts}"},
     "archive.cadence.years": {"zh_CN": "{n} 年", "en": "{n} years"},

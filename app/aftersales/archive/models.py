@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.aftersales.approvals.models import PendingChange
@@ -164,3 +164,21 @@ class Correspondence(Base):
     body: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class UnitSoftware(Base):
+    """One version of a piece of software on a unit (维护期内软件维护、应用软件升级): the row with
+    no `replaced_at` is the version installed now; the older rows are the unit's history of
+    versions. `instance_id`: the upgrade that installed it (None: recorded with the unit)."""
+
+    __tablename__ = "unit_software"
+    __table_args__ = (Index("ix_unit_software_unit_name", "unit_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("equipment_units.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(60))
+    installed_on: Mapped[date | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_at: Mapped[datetime | None]
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="SET NULL"))

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.aftersales.archive import editing
+from app.aftersales.archive import editing, software
 from app.aftersales.archive.editing import Saved
 from app.aftersales.archive.models import Contract, Customer, EquipmentModel, EquipmentUnit
 from app.bpm.case_facts import office_tz
@@ -257,10 +257,15 @@ def _write_unit(
 @transactional
 def create_unit(session: Session, user: User, data: dict[str, Any], locale: str) -> EquipmentUnit:
     """`{serial, model (its code), customer_id, department (its name), location, delivered_on,
-    installed_on, accepted_on (null until acceptance), contract_id}`."""
+    installed_on, accepted_on (null until acceptance), contract_id}`, and optionally the
+    `software` it was delivered with (`[{name, version, installed_on}]`)."""
     editing.check_editor(user)
+    delivered_with = list(data.pop("software", None) or [])
+    if errors := software.entry_errors(delivered_with, locale):
+        raise FormRejected(errors)
     with _taken("serial", data.get("serial"), locale):
         saved = _write_unit(session, user, None, data, locale)
+        software.add_initial(session, saved.row.id, delivered_with)
         session.commit()
     return saved.row
 

@@ -92,8 +92,9 @@ def _every(kind: Kind, contract: Contract | None) -> Every:
 
 
 def _start(kind: Kind, anchor: date, every: Every, today: date) -> date:
-    """The first period to open: the one holding today (earlier ones are not opened afresh)."""
-    if kind.rule.window == "rolling" or anchor >= today:
+    """The first period to open: the one holding today (earlier ones are not opened afresh;
+    a window `once` opens its one period, late or not)."""
+    if kind.rule.window in ("rolling", "once") or anchor >= today:
         return anchor
     return every.start_holding(anchor, today) or anchor
 
@@ -139,6 +140,15 @@ def _unit_window(kind: Kind, unit: EquipmentUnit) -> date | None:
     return add_years(unit.accepted_on, contract.warranty_years if contract else 2)
 
 
+def _unit_anchor(kind: Kind, unit: EquipmentUnit) -> date:
+    """The unit's series starts at its acceptance; a window `once` at its one period's start."""
+    assert unit.accepted_on is not None
+    window = _unit_window(kind, unit)
+    if kind.rule.window == "once" and window is not None:
+        return kind.rule.once_starts(window)
+    return unit.accepted_on
+
+
 def enrol(session: Session, today: date) -> int:
     """Bind every subject a kind applies to and that is not bound yet: accepted units (in their
     maintenance period or warranty), customers, key customers, the organisation. Set-based
@@ -179,7 +189,7 @@ def _unbound(session: Session, kind: Kind, today: date) -> list[Obligation]:
                 f"unit:{u.id}",
                 u.customer_id,
                 u.id,
-                u.accepted_on,
+                _unit_anchor(kind, u),
                 _every(kind, u.contract),
                 _unit_window(kind, u),
                 today,
@@ -351,13 +361,15 @@ def _met_within(kind: Kind, last_met_on: date | None, period: Period) -> bool:
     (a rolling period starts on the day the last one was met: only a later day counts)."""
     if last_met_on is None:
         return False
+    if kind.rule.window == "once":  # one promise: met whenever it was kept
+        return True
     return last_met_on > period.starts_on if kind.rule.window == "rolling" else last_met_on >= period.starts_on
 
 
 def _advance(kind: Kind, obligation: Obligation, period: Period) -> None:
     """Schedule the next period: the series' next one (fixed), or none until this one is met
     (rolling: the next starts on the day it was met)."""
-    if kind.rule.window == "rolling":
+    if kind.rule.window in ("rolling", "once"):
         obligation.next_starts_on = obligation.next_opens_on = None
         return
     every = Every.parse(obligation.every, kind.code)
@@ -540,7 +552,7 @@ def _meet(
             ObligationPeriod.ends_on > day,
         )
     ).first()
-    if period is None and kind.rule.window == "rolling" and obligation.current_period_id is not None:
+    if period is None and kind.rule.window in ("rolling", "once") and obligation.current_period_id is not None:
         period = session.get(ObligationPeriod, obligation.current_period_id)  # met after its end: late
     if period is not None and period.status != "met":
         period.status = "met"

@@ -23,7 +23,7 @@ SUBJECTS = ("unit", "customer", "organisation")
 # who is bound: a unit during its maintenance period or its warranty, every customer, the key
 # customers, or the organisation itself (the monthly review)
 APPLIES_TO = ("maintenance", "warranty", "customers", "key_customers", "organisation")
-WINDOWS = ("fixed", "rolling")
+WINDOWS = ("fixed", "rolling", "once")
 CONTRACT_TERMS = ("inspection_every", "follow_up_every")
 MAX_PERIODS_WALKED = 400  # a rule's walk to "the period holding this day" stops here
 MAX_CALENDAR_WALK = 60  # days a due date moves to reach a working day (Spring Festival is ~9)
@@ -163,7 +163,8 @@ class ObligationRule:
       (with `every` as the default when a unit has no contract).
     - `window`: `fixed` periods cut from the anchor (a unit's acceptance, 1 January, the 1st of
       the month), or `rolling`: the next period starts when the last one was met ("at least
-      once a year": never more than a year between two visits).
+      once a year": never more than a year between two visits), or `once`: one period, `every`
+      (in days) before the window's last day to its end (the handover before the warranty ends).
     - `met_by`: the processes (and modes) whose completed instances meet it.
     - `opens`: the process started when a period opens (None: the period is only listed), with
       `opens_data` added to its data; `open_ahead`: a rolling period opens this long before
@@ -213,10 +214,13 @@ class ObligationRule:
         if not _is_name(group):
             raise RuleError(f"{where}: responsible_group names a group")
         ahead = Every.parse(data["open_ahead"], f"{where}.open_ahead") if data.get("open_ahead") else None
+        every = Every.parse(data.get("every"), f"{where}.every")
+        if window == "once" and (every.years or every.months):
+            raise RuleError(f"{where}: a window once counts its period in days or weeks (P60D)")
         return cls(
             subject=subject,
             applies_to=applies_to,
-            every=Every.parse(data.get("every"), f"{where}.every"),
+            every=every,
             every_from_contract=from_contract,
             window=window,
             met_by=met_by,
@@ -232,9 +236,18 @@ class ObligationRule:
     def met_by_instance(self, process_id: str, data: Mapping[str, Any], passed: frozenset[str] = frozenset()) -> bool:
         return any(m.matches(process_id, data, passed) for m in self.met_by)
 
+    def once_starts(self, window_end: date) -> date:
+        """A window `once`: its one period starts `every` before the window's last day (a
+        handover 60 days before the warranty's last day) and ends with the window."""
+        return window_end - timedelta(days=1 + _approx_days(self.every))
+
     def period(self, anchor: date, starts_on: date, every: Every, window_end: date | None) -> Period:
         """The period of the series from `anchor` that starts on `starts_on`, cut at
-        `window_end` (the first day after the maintenance period, say)."""
+        `window_end` (the first day after the maintenance period, say). A window `once`: the
+        one period from `starts_on` to the window's end."""
+        if self.window == "once" and window_end is not None:
+            ends_on = max(window_end, starts_on + timedelta(days=1))
+            return Period(starts_on, ends_on, self._due_on(starts_on, ends_on))
         ends_on = every.next_start(anchor, starts_on) or starts_on + timedelta(days=1)
         if window_end is not None and ends_on > window_end:
             ends_on = max(window_end, starts_on + timedelta(days=1))
@@ -360,6 +373,18 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
         "met_by": [{"process_id": "satisfaction_survey"}],
         "opens": None,
         "responsible_group": "after_sales",
+    },
+    # 缺陷责任期结束…签订移交手续: each unit's signed handover, opened 60 days before the
+    # warranty's last day and due on it; a unit past its warranty without one is overdue
+    "handover": {
+        "subject": "unit",
+        "applies_to": "warranty",
+        "every": "P60D",
+        "window": "once",
+        "working_days": False,
+        "met_by": [{"process_id": "handover", "ends": ["end_handed_over"]}],
+        "opens": "handover",
+        "responsible_group": "after_sales_leads",
     },
     # R16: last month's complaints reviewed each month, opened on the month's first working
     # day and due by its fifth

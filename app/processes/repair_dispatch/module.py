@@ -5,13 +5,13 @@ and its section of a unit's history in the archive."""
 from __future__ import annotations
 
 from app.aftersales.portal.protocol import PORTAL_RECORD_SIGNING, PORTAL_REQUESTS
-from app.aftersales.service_requests import OPENER
+from app.aftersales.service_requests import OPEN_REQUESTS, OPENER
 from app.bpm.modules import Module
 from app.bpm.plugins import NavItem
 from app.processes.repair_dispatch.api import OPENAPI, repair_api
 from app.processes.repair_dispatch.plugin import repair_plugin
 from app.processes.repair_dispatch.portal import portal_requests, sign_remotely
-from app.processes.repair_dispatch.service import REPAIR_PROCESS, open_for_process, unit_section
+from app.processes.repair_dispatch.service import REPAIR_PROCESS, open_for_process, open_of_unit, unit_section
 from app.processes.repair_dispatch.views import repair_web
 
 
@@ -28,5 +28,6 @@ def repair_dispatch_module() -> Module:
             OPENER: (open_for_process,),
             PORTAL_REQUESTS: (portal_requests,),
             PORTAL_RECORD_SIGNING: (sign_remotely,),
+            OPEN_REQUESTS: (open_of_unit,),
         },
     )

@@ -18,7 +18,7 @@ from app.aftersales.archive.service import UnitSection
 from app.aftersales.policies import can_read_contract_terms, can_use_parts
 from app.aftersales.rules.sla import REPORTED, SEED_POLICY, Deadline, PolicyError, SlaPolicy
 from app.aftersales.rules.warranty import coverage
-from app.aftersales.service_requests import OpenedRequest, RequestOpening
+from app.aftersales.service_requests import MAX_OPEN_LISTED, OpenedRequest, OpenRequest, RequestOpening
 from app.aftersales.warehouse import service as warehouse
 from app.aftersales.warehouse.models import LoanerUnit, PartMovement
 from app.aftersales.warehouse.service import Destination
@@ -93,6 +93,18 @@ def open_for_process(session: Session, user: User, opening: RequestOpening, now:
     report = FaultReport(opening.unit_id, opening.channel, opening.description, opening.contact_name)
     request = _open_request(session, user, report, now, starter=None, origin=opening)
     return OpenedRequest(request.id, request.number, request.instance_id or 0)
+
+
+def open_of_unit(session: Session, unit_id: int) -> list[OpenRequest]:
+    """The unit's requests not closed yet (open, or repaired with the record still to file):
+    what the handover at the warranty's end waits for."""
+    query = (
+        select(ServiceRequest)
+        .where(ServiceRequest.unit_id == unit_id, ServiceRequest.status.in_(("open", "resolved")))
+        .order_by(ServiceRequest.reported_at)
+        .limit(MAX_OPEN_LISTED)
+    )
+    return [OpenRequest(r.id, r.number, r.status, r.description, r.reported_at) for r in session.scalars(query)]
 
 
 ARRIVAL = "arrival"  # the policy's clock for the engineer's arrival on site

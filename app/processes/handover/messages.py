@@ -1,0 +1,47 @@
+"""The handover process's texts (zh_CN, en)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "handover.case": {"zh_CN": "质保期满移交 · {serial} · {customer}", "en": "Handover · {serial} · {customer}"},
+    "handover.unit": {"zh_CN": "设备", "en": "Unit"},
+    "handover.customer": {"zh_CN": "客户", "en": "Customer"},
+    "handover.model": {"zh_CN": "型号", "en": "Model"},
+    "handover.obligation": {"zh_CN": "移交计划", "en": "Handover schedule"},
+    "handover.warranty_end": {"zh_CN": "质保期（缺陷责任期）截止", "en": "Warranty (defect liability) ends"},
+    "handover.requests_clear": {"zh_CN": "报修均已完结", "en": "No request open"},
+    "handover.open_requests": {"zh_CN": "未完结的报修", "en": "Requests still open"},
+    "handover.no_open_requests": {"zh_CN": "该设备没有未完结的报修。", "en": "No request of the unit is open."},
+    "handover.open_requests_hint": {
+        "zh_CN": "以下报修尚未完结（维修或服务记录未归档）；完结后方可签订移交手续。",
+        "en": "These requests are not closed (repair or service record pending); the handover is signed once they are.",
+    },
+    "handover.request_status.open": {"zh_CN": "处理中", "en": "In progress"},
+    "handover.request_status.resolved": {"zh_CN": "已修复，记录待归档", "en": "Repaired, record to file"},
+    "handover.status": {"zh_CN": "状态", "en": "Status"},
+    "handover.status.checking": {"zh_CN": "检查中", "en": "Being checked"},
+    "handover.status.waiting": {"zh_CN": "等待报修完结", "en": "Waiting for open requests"},
+    "handover.status.clear": {"zh_CN": "报修均已完结", "en": "Nothing open"},
+    "handover.status.recorded": {"zh_CN": "设备状态已记录，待客户签字", "en": "State recorded, to be signed"},
+    "handover.status.signed": {"zh_CN": "移交手续已签订", "en": "Handover signed"},
+    "handover.condition": {"zh_CN": "设备状态", "en": "Condition"},
+    "handover.condition.good": {"zh_CN": "完好", "en": "Good"},
+    "handover.condition.serviceable": {"zh_CN": "可正常使用", "en": "Serviceable"},
+    "handover.condition.defects_noted": {"zh_CN": "有缺陷（已注明）", "en": "Defects noted"},
+    "handover.state_notes": {"zh_CN": "状态说明", "en": "State"},
+    "handover.documents": {"zh_CN": "移交资料", "en": "Documents handed over"},
+    "handover.software": {"zh_CN": "移交时软件版本", "en": "Software at handover"},
+    "handover.signer": {"zh_CN": "客户签字人", "en": "Signed by"},
+    "handover.signature": {"zh_CN": "客户签字", "en": "Customer's signature"},
+    "handover.handed_over_on": {"zh_CN": "移交日期", "en": "Handed over on"},
+    "handover.customer_opinion": {"zh_CN": "客户意见", "en": "Customer's opinion"},
+    "handover.sheet_title": {"zh_CN": "设备移交单", "en": "Equipment handover form"},
+    "handover.sheet_number": {"zh_CN": "编号", "en": "No."},
+    "handover.history": {"zh_CN": "质保期满移交", "en": "Handover"},
+    "handover.none": {"zh_CN": "暂无移交记录。", "en": "No handover yet."},
+    "handover.error.unit": {"zh_CN": "请选择要移交的设备（须已终验）。", "en": "Choose the unit (finally accepted)."},
+    "handover.error.still_open": {
+        "zh_CN": "该设备仍有未完结的报修（{numbers}），完结后方可签订移交手续。",
+        "en": "Requests of the unit are still open ({numbers}); the handover is signed once they are closed.",
+    },
+}
